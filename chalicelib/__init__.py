@@ -1,0 +1,1 @@
+"""Nhacno: accounts receivable and payment reminders for Vietnamese businesses."""

@@ -1,0 +1,1 @@
+"""Pure Python: money, aging, invoice state, reminder rules, validation schemas, rendering. No AWS."""

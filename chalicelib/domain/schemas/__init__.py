@@ -1,0 +1,1 @@
+"""Declared request and response shapes (pydantic). They validate input and generate the OpenAPI spec."""

@@ -1,0 +1,90 @@
+"""API keys: issue, list, revoke, and resolve a bearer key to its tenant.
+
+A key reads ``nk.<tenant_id>.<key_id>.<secret>``: the tenant and key ids let us fetch the one key item
+by its primary key (every key leads with the tenant id), and only a SHA-256 of the secret is stored.
+Resolved keys are cached per process for at most ``key_cache_seconds`` (60 s), and a revocation clears
+the cache of the instance that made it at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.adapters import clock, ids
+from chalicelib.domain import errors
+from chalicelib.settings import settings
+from chalicelib.store.tenants import ApiKey
+
+PREFIX = "nk"
+_cache: dict[str, tuple[str, str, float]] = {}
+_lock = threading.Lock()
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_admin_key(token: str) -> None:
+    if not settings.admin_key or not hmac.compare_digest(token.encode(), settings.admin_key.encode()):
+        raise errors.Unauthorized(detail="This route needs the deployment's admin key.")
+
+
+def issue_key(tenant_id: str, name: str) -> tuple[ApiKey, str]:
+    """Create a key; the secret is returned once, here, and only its hash is kept."""
+    key_id = ids.new_id("key")
+    secret = ids.new_secret()
+    item = ApiKey(tenant_id, key_id, name=name, secret_hash=_hash(secret), hint=secret[-4:],
+                  created_at=clock.now_iso())
+    item.save(condition=ApiKey.key_id.does_not_exist())
+    return item, f"{PREFIX}.{tenant_id}.{key_id}.{secret}"
+
+
+def list_keys(tenant_id: str) -> list[ApiKey]:
+    return [key for key in ApiKey.query(tenant_id) if not key.revoked]
+
+
+def revoke_key(tenant_id: str, key_id: str) -> None:
+    try:
+        item = ApiKey.get(tenant_id, key_id)
+    except DoesNotExist:
+        raise errors.NotFound(detail="No such API key.") from None
+    if item.revoked:
+        raise errors.NotFound(detail="No such API key.")
+    item.delete()
+    with _lock:
+        for token, (_tenant, cached_key, _exp) in list(_cache.items()):
+            if cached_key == key_id:
+                del _cache[token]
+
+
+def tenant_for_key(token: str) -> tuple[str, str]:
+    """(tenant_id, key_id) for a bearer key, or 401."""
+    now = time.monotonic()
+    cached = _cache.get(token)
+    if cached and cached[2] > now:
+        return cached[0], cached[1]
+    parts = token.split(".")
+    if len(parts) != 4 or parts[0] != PREFIX or not all(parts):
+        raise errors.Unauthorized(detail="Unknown API key.")
+    _, tenant_id, key_id, secret = parts
+    try:
+        item = ApiKey.get(tenant_id, key_id)
+    except DoesNotExist:
+        raise errors.Unauthorized(detail="Unknown API key.") from None
+    if item.revoked or not hmac.compare_digest(item.secret_hash, _hash(secret)):
+        raise errors.Unauthorized(detail="Unknown API key.")
+    with _lock:
+        if len(_cache) > 10_000:
+            _cache.clear()
+        _cache[token] = (tenant_id, key_id, now + settings.key_cache_seconds)
+    return tenant_id, key_id
+
+
+def forget_cache() -> None:
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,1 @@
+"""PynamoDB models and the queries the services need. Every key leads with the tenant id."""

@@ -1,0 +1,29 @@
+"""Every table the app uses, for creating them locally and in tests (CloudFormation does it in AWS)."""
+
+from __future__ import annotations
+
+from pynamodb.models import Model
+
+from chalicelib.store.customers import Customer, UniqueValue
+from chalicelib.store.invoices import Invoice
+from chalicelib.store.settings_items import BankAccount, Sender, Suppression, Template
+from chalicelib.store.tenants import ApiKey, IdempotencyRecord, Tenant
+
+MODELS: list[type[Model]] = [
+    Tenant,
+    ApiKey,
+    IdempotencyRecord,
+    Customer,
+    UniqueValue,
+    Invoice,
+    Template,
+    Sender,
+    BankAccount,
+    Suppression,
+]
+
+
+def create_all() -> None:
+    for model in MODELS:
+        if not model.exists():
+            model.create_table(wait=True)
