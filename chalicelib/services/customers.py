@@ -115,8 +115,12 @@ def _unique_emails(emails: list[str]) -> list[str]:
 
 # --- the receivable summary -------------------------------------------------------------------------
 
-def move_open_amount(customer: Customer, changes: Mapping[str, int], open_delta: int) -> None:
-    """Apply open-amount changes per due date to the customer's summary (in memory; the caller writes)."""
+def move_open_amount(customer: Customer, changes: Mapping[str, int], invoice_id: str, *, is_open: bool) -> None:
+    """Apply one invoice's open-amount changes per due date to its customer's summary.
+
+    In memory only; the caller writes the customer in the same transaction as the invoice. The
+    customer also keeps the ids of its open invoices, so a reminder finds them without a query.
+    """
     due_map = open_by_due(customer)
     for due, delta in changes.items():
         amount = due_map.get(due, 0) + int(delta)
@@ -128,7 +132,9 @@ def move_open_amount(customer: Customer, changes: Mapping[str, int], open_delta:
             due_map.pop(due, None)
     customer.due_map = due_map
     customer.outstanding = sum(due_map.values())
-    customer.open_invoices = int(customer.open_invoices or 0) + open_delta
+    open_ids = [known for known in (customer.open_invoice_ids or []) if known != invoice_id]
+    customer.open_invoice_ids = [*open_ids, invoice_id] if is_open else open_ids
+    customer.open_invoices = len(customer.open_invoice_ids)
     customer.oldest_due_date = min(due_map) if due_map else None
     customer.oldest_due_sort = customer.oldest_due_date or NOTHING_DUE
     customer.updated_at = clock.now_iso()

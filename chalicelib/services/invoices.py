@@ -83,7 +83,7 @@ def create(tenant_id: str, data: InvoiceIn) -> Invoice:
             issue_date=data.issue_date.isoformat(), due_date=due, amount=data.amount, amount_paid=0,
             status="unpaid", payments=[], created_at=now, updated_at=now,
         )
-        customers.move_open_amount(customer, {due: data.amount}, +1)
+        customers.move_open_amount(customer, {due: data.amount}, invoice_id, is_open=True)
         claim = UniqueValue(tenant_id, number_key(data.number), owner_id=invoice_id)
         try:
             _commit(invoice, customer, new_invoice=True,
@@ -137,7 +137,7 @@ def update(tenant_id: str, invoice_id: str, patch: InvoicePatch) -> Invoice:
         moves: dict[str, int] = {}
         _add(moves, old_due, -old_open)
         _add(moves, invoice.due_date, outstanding(invoice))
-        customers.move_open_amount(customer, moves, int(now_open) - int(was_open))
+        customers.move_open_amount(customer, moves, invoice_id, is_open=now_open)
         _commit(invoice, customer)
         return invoice
 
@@ -152,7 +152,7 @@ def void(tenant_id: str, invoice_id: str) -> Invoice:
         if invoice.payments or int(invoice.amount_paid or 0) > 0:
             raise errors.Conflict(detail="An invoice with payments cannot be voided.")
         customer = customers.get(tenant_id, invoice.customer_id)
-        customers.move_open_amount(customer, {invoice.due_date: -outstanding(invoice)}, -1)
+        customers.move_open_amount(customer, {invoice.due_date: -outstanding(invoice)}, invoice_id, is_open=False)
         invoice.status = "void"
         _commit(invoice, customer)
         return invoice
@@ -177,7 +177,7 @@ def record_payment(tenant_id: str, invoice_id: str, data: PaymentIn) -> tuple[Pa
         invoice.amount_paid = int(invoice.amount_paid or 0) + data.amount
         invoice.status = status_for(int(invoice.amount), int(invoice.amount_paid))
         closes = invoice.status == "paid"
-        customers.move_open_amount(customer, {invoice.due_date: -data.amount}, -1 if closes else 0)
+        customers.move_open_amount(customer, {invoice.due_date: -data.amount}, invoice_id, is_open=not closes)
         _commit(invoice, customer)
         return payment, invoice
 

@@ -69,6 +69,7 @@ class Customer(Model):
     # Receivable summary, moved only together with the invoices and payments behind it.
     outstanding = NumberAttribute(default=0)
     open_invoices = NumberAttribute(default=0)
+    open_invoice_ids = ListAttribute(of=UnicodeAttribute, default=list)
     due_map = MapAttribute(default=dict)
     oldest_due_date = UnicodeAttribute(null=True)
     oldest_due_sort = UnicodeAttribute(default=NOTHING_DUE)
