@@ -44,6 +44,22 @@ def issue_key(tenant_id: str, name: str) -> tuple[ApiKey, str]:
     return item, f"{PREFIX}.{tenant_id}.{key_id}.{secret}"
 
 
+def install_key(tenant_id: str, full_key: str, name: str) -> ApiKey:
+    """Store a key whose full text was chosen outside (the local stack's fixed demo key).
+
+    The key must read ``nk.<tenant_id>.<key_id>.<secret>`` for this tenant; as with ``issue_key``
+    only the secret's hash is kept.
+    """
+    parts = full_key.split(".")
+    if len(parts) != 4 or parts[0] != PREFIX or not all(parts) or parts[1] != tenant_id:
+        raise ValueError(f"An API key must read {PREFIX}.{tenant_id}.<key_id>.<secret>.")
+    _, _, key_id, secret = parts
+    item = ApiKey(tenant_id, key_id, name=name, secret_hash=_hash(secret), hint=secret[-4:],
+                  created_at=clock.now_iso())
+    item.save(condition=ApiKey.key_id.does_not_exist())
+    return item
+
+
 def list_keys(tenant_id: str) -> list[ApiKey]:
     return [key for key in ApiKey.query(tenant_id) if not key.revoked]
 
