@@ -30,7 +30,9 @@ class Settings:
     system_sender: str = field(default_factory=lambda: _env("NHACNO_SYSTEM_SENDER", "no-reply@nhacno.vn"))
     admin_key: str = field(default_factory=lambda: _env("NHACNO_ADMIN_KEY"))
     cors_origins: tuple[str, ...] = field(default_factory=lambda: _csv("NHACNO_CORS_ORIGINS", "*"))
+    # The send queue: its URL when known (deployed), else its name, resolved once per process.
     send_queue_url: str = field(default_factory=lambda: _env("NHACNO_SEND_QUEUE_URL"))
+    send_queue_name: str = field(default_factory=lambda: _env("NHACNO_SEND_QUEUE_NAME"))
     ses_configuration_set: str = field(default_factory=lambda: _env("NHACNO_SES_CONFIGURATION_SET"))
     public_base_url: str = field(default_factory=lambda: _env("NHACNO_PUBLIC_BASE_URL", "http://127.0.0.1:8000"))
     max_body_bytes: int = field(default_factory=lambda: int(_env("NHACNO_MAX_BODY_BYTES", "1048576")))
@@ -44,6 +46,10 @@ class Settings:
 
     def table(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
+
+    @property
+    def queue_name(self) -> str:
+        return self.send_queue_name or f"{self.table_prefix}-send"
 
     @property
     def cursor_key(self) -> bytes:

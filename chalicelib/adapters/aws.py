@@ -22,8 +22,12 @@ def client(service: str) -> Any:
     with _lock:
         if service not in _clients:
             import boto3  # deferred: keeps cold imports of the API small
+            from botocore.config import Config
 
             kwargs: dict[str, Any] = {"region_name": settings.region}
+            if service == "ses":
+                # A retried send after a lost answer could deliver twice; our own retries decide.
+                kwargs["config"] = Config(retries={"total_max_attempts": 1, "mode": "standard"})
             if settings.aws_endpoint:
                 kwargs["endpoint_url"] = settings.aws_endpoint
             _clients[service] = boto3.session.Session().client(service, **kwargs)

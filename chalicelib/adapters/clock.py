@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,15 @@ def now() -> datetime:
 
 def now_iso() -> str:
     """RFC 3339 in UTC with a Z, to the second, as the API shows timestamps."""
-    return now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(now())
+
+
+def iso(moment: datetime, *, plus_seconds: float = 0) -> str:
+    return (moment.astimezone(UTC) + timedelta(seconds=plus_seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 @lru_cache(maxsize=64)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.adapters import clock, ids
 from chalicelib.domain import aging, errors
@@ -104,6 +104,27 @@ def delete(tenant_id: str, customer_id: str) -> None:
         if lost_race(exc):
             raise errors.Conflict(detail="The customer changed meanwhile; try again.") from None
         raise
+
+
+def mark_reminded(tenant_id: str, customer_id: str, at: str) -> None:
+    """Count a reminder on the customer and move ``last_reminded_at`` forward (never back).
+
+    The version moves too, so a concurrent money write that read the customer before this retries
+    instead of overwriting the count.
+    """
+    Customer(tenant_id, customer_id).update(
+        actions=[Customer.reminder_count.add(1), Customer.version.add(1)],
+        condition=Customer.customer_id.exists(),
+    )
+    try:
+        Customer(tenant_id, customer_id).update(
+            actions=[Customer.last_reminded_at.set(at), Customer.last_reminded_sort.set(at),
+                     Customer.version.add(1)],
+            condition=Customer.last_reminded_at.does_not_exist() | (Customer.last_reminded_at < at),
+        )
+    except UpdateError as exc:
+        if not lost_race(exc):
+            raise
 
 
 def _unique_emails(emails: list[str]) -> list[str]:

@@ -37,6 +37,12 @@ def get(tenant_id: str, invoice_id: str) -> Invoice:
         raise errors.NotFound(detail=f"No invoice {invoice_id}.") from None
 
 
+def get_many(tenant_id: str, invoice_ids: list[str]) -> dict[str, Invoice]:
+    """Invoices by id in BatchGets of up to 100 keys; unknown ids are simply absent."""
+    keys = [(tenant_id, invoice_id) for invoice_id in dict.fromkeys(invoice_ids)]
+    return {invoice.invoice_id: invoice for invoice in Invoice.batch_get(keys)}
+
+
 def outstanding(invoice: Invoice) -> int:
     if invoice.status == "void":
         return 0
@@ -131,7 +137,6 @@ def update(tenant_id: str, invoice_id: str, patch: InvoicePatch) -> Invoice:
         for name in ("order_ref", "description"):
             if name in changes:
                 setattr(invoice, name, changes[name])
-        was_open = invoice.status in OPEN_STATUSES
         invoice.status = status_for(int(invoice.amount), int(invoice.amount_paid or 0))
         now_open = invoice.status in OPEN_STATUSES
         moves: dict[str, int] = {}

@@ -6,6 +6,7 @@ from pynamodb.models import Model
 
 from chalicelib.store.customers import Customer, UniqueValue
 from chalicelib.store.invoices import Invoice
+from chalicelib.store.reminders import AutoStep, Reminder, ReminderBatch
 from chalicelib.store.settings_items import BankAccount, Sender, Suppression, Template
 from chalicelib.store.tenants import ApiKey, IdempotencyRecord, Tenant
 
@@ -20,6 +21,9 @@ MODELS: list[type[Model]] = [
     Sender,
     BankAccount,
     Suppression,
+    Reminder,
+    ReminderBatch,
+    AutoStep,
 ]
 
 
