@@ -1,13 +1,44 @@
 """Nhacno's Chalice app: registers the blueprints and event handlers, nothing else."""
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
-from chalicelib.routes import customers, invoices, meta, receivables, tenants
+from chalicelib.routes import (
+    bank_accounts,
+    batches,
+    customers,
+    events,
+    invoices,
+    meta,
+    receivables,
+    reminders,
+    senders,
+    suppressions,
+    templates,
+    tenants,
+)
+from chalicelib.routes import settings as settings_routes
 from chalicelib.routes.middleware import problem_json
+from chalicelib.settings import settings
 
 app = Chalice(app_name="nhacno")
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 app.register_middleware(problem_json, "http")
 
-for blueprint in (meta, tenants, customers, invoices, receivables):
+for blueprint in (meta, tenants, customers, invoices, receivables, reminders, batches, settings_routes, templates,
+                  senders, bank_accounts, suppressions):
     app.register_blueprint(blueprint.bp)
+
+
+@app.on_sqs_message(queue=settings.queue_name, batch_size=10, name="send_worker")
+def send_worker(event):  # noqa: ANN001, ANN201 - Chalice's handler signature
+    return events.on_send_queue(event)
+
+
+@app.on_sns_message(topic=settings.ses_events_topic, name="ses_events")
+def ses_events(event):  # noqa: ANN001, ANN201
+    events.on_ses_event(event)
+
+
+@app.schedule(Rate(settings.schedule_minutes, unit=Rate.MINUTES), name="scheduler")
+def scheduler(event):  # noqa: ANN001, ANN201
+    events.on_schedule(event)

@@ -34,6 +34,8 @@ class Settings:
     send_queue_url: str = field(default_factory=lambda: _env("NHACNO_SEND_QUEUE_URL"))
     send_queue_name: str = field(default_factory=lambda: _env("NHACNO_SEND_QUEUE_NAME"))
     ses_configuration_set: str = field(default_factory=lambda: _env("NHACNO_SES_CONFIGURATION_SET"))
+    ses_events_topic_name: str = field(default_factory=lambda: _env("NHACNO_SES_EVENTS_TOPIC"))
+    schedule_minutes: int = field(default_factory=lambda: int(_env("NHACNO_SCHEDULE_MINUTES", "5")))
     public_base_url: str = field(default_factory=lambda: _env("NHACNO_PUBLIC_BASE_URL", "http://127.0.0.1:8000"))
     max_body_bytes: int = field(default_factory=lambda: int(_env("NHACNO_MAX_BODY_BYTES", "1048576")))
     key_cache_seconds: int = field(default_factory=lambda: int(_env("NHACNO_KEY_CACHE_SECONDS", "60")))
@@ -50,6 +52,10 @@ class Settings:
     @property
     def queue_name(self) -> str:
         return self.send_queue_name or f"{self.table_prefix}-send"
+
+    @property
+    def ses_events_topic(self) -> str:
+        return self.ses_events_topic_name or f"{self.table_prefix}-ses-events"
 
     @property
     def cursor_key(self) -> bytes:

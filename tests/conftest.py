@@ -22,29 +22,118 @@ os.environ.update({
 os.environ.pop("NHACNO_AWS_ENDPOINT", None)
 
 import json
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from chalicelib.adapters import aws
+from chalicelib.adapters import aws, queue
 from chalicelib.services import auth, tenants
+from chalicelib.settings import settings
 from chalicelib.store.tables import create_all
 
 ADMIN_KEY = "test-admin-key"
 
 
-@pytest.fixture
-def aws_mock() -> Iterator[None]:
+@contextmanager
+def fresh_aws() -> Iterator[None]:
+    """A new in-memory AWS with every table, and no cached keys, tenants or clients from before."""
     with mock_aws():
         aws.reset()
+        queue.reset()
         auth.forget_cache()
         tenants.forget()
         create_all()
+        aws.client("sqs").create_queue(QueueName=settings.queue_name)
+        aws.client("ses").verify_email_identity(EmailAddress=settings.system_sender)
         yield
     aws.reset()
+    auth.forget_cache()
+    tenants.forget()
+
+
+@pytest.fixture
+def aws_mock() -> Iterator[None]:
+    with fresh_aws():
+        yield
+
+
+@pytest.fixture(scope="module")
+def module_aws() -> Iterator[None]:
+    """One in-memory AWS for a whole module, for tests that share expensive data (thousands of customers)."""
+    with fresh_aws(), dynamodb_transactions_like_aws():
+        yield
+
+
+_moto_lock = threading.RLock()
+
+
+@contextmanager
+def dynamodb_transactions_like_aws() -> Iterator[None]:
+    """Make moto's TransactWriteItems atomic across threads and cheap, as DynamoDB's is.
+
+    moto backs up every table a transaction touches with a deep copy (so a write costs O(table size):
+    minutes for thousands of customers) and restores those copies on failure, which under threads can
+    wipe out another thread's committed write. Here each transaction runs under one lock and a failed
+    one restores only the items it touched. Our own code is untouched; only the fake gets DynamoDB's
+    guarantees.
+    """
+    from moto.dynamodb import models as ddb
+    from moto.dynamodb.models.table import Table
+
+    real_copy = ddb.copy
+    original = ddb.DynamoDBBackend.transact_write_items
+
+    class _NoTableCopies:
+        @staticmethod
+        def deepcopy(obj: Any, memo: Any = None) -> Any:
+            return obj if isinstance(obj, Table) else real_copy.deepcopy(obj, memo)
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        with _moto_lock:
+            before = []
+            for entry in transact_items:
+                op = next(iter(entry.values()))
+                table = self.get_table(op["TableName"])
+                key = op.get("Key") or {name: op["Item"][name] for name in (table.hash_key_attr, table.range_key_attr)
+                                        if name}
+                current = self.get_item(op["TableName"], key)
+                before.append((op["TableName"], key, current.to_json()["Attributes"] if current else None))
+            try:
+                return original(self, transact_items)
+            except Exception:
+                for table_name, key, attrs in reversed(before):
+                    if attrs is None:
+                        self.delete_item(table_name, key)
+                    else:
+                        self.put_item(table_name, attrs)
+                raise
+
+    def locked(name: str) -> Any:
+        method = getattr(ddb.DynamoDBBackend, name)
+
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with _moto_lock:
+                return method(self, *args, **kwargs)
+
+        return call
+
+    patches = [mock.patch.object(ddb, "copy", _NoTableCopies),
+               mock.patch.object(ddb.DynamoDBBackend, "transact_write_items", transact_write_items)]
+    patches += [mock.patch.object(ddb.DynamoDBBackend, name, locked(name))
+                for name in ("get_item", "put_item", "delete_item", "update_item", "query", "scan")]
+    for patch in patches:
+        patch.start()
+    try:
+        yield
+    finally:
+        for patch in reversed(patches):
+            patch.stop()
 
 
 class Api:
@@ -84,6 +173,14 @@ class Api:
 
 @pytest.fixture
 def client(aws_mock: None) -> Iterator[Client]:
+    from app import app
+
+    with Client(app) as chalice_client:
+        yield chalice_client
+
+
+@pytest.fixture(scope="module")
+def module_client(module_aws: None) -> Iterator[Client]:
     from app import app
 
     with Client(app) as chalice_client:

@@ -151,7 +151,7 @@ def shape(model: type[BaseModel] | None, result: Any) -> Any:
     """Pass the result through its declared response model, so responses always match the spec."""
     if model is None or isinstance(result, Response):
         return result
-    return model.model_validate(result).model_dump(mode="json")
+    return model.model_validate(result).model_dump(mode="json", by_alias=True)
 
 
 def authenticate(call: Call, *, admin: bool) -> None:

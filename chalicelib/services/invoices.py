@@ -62,6 +62,7 @@ def _commit(invoice: Invoice, customer: Customer, *, new_invoice: bool = False,
     invoice.version = invoice_version + 1
     customer.version = customer_version + 1
     invoice.updated_at = clock.now_iso()
+    invoice.open_due = invoice.due_sort if invoice.status in OPEN_STATUSES else None
     with transaction() as tx:
         if new_invoice:
             tx.save(invoice, condition=Invoice.invoice_id.does_not_exist())

@@ -24,6 +24,14 @@ class ByCustomer(GlobalSecondaryIndex):
     due_sort = UnicodeAttribute(range_key=True)  # "<due_date>#<invoice_id>"
 
 
+class ByOpenDue(GlobalSecondaryIndex):
+    """Sparse: only open invoices, by due date. The automatic reminder rules read it."""
+
+    Meta = index_meta("by_open_due", AllProjection())
+    tenant_id = UnicodeAttribute(hash_key=True)
+    open_due = UnicodeAttribute(range_key=True)  # "<due_date>#<invoice_id>" while open
+
+
 class Invoice(Model):
     Meta = meta("invoices")
     tenant_id = UnicodeAttribute(hash_key=True)
@@ -31,6 +39,7 @@ class Invoice(Model):
     customer_id = UnicodeAttribute()
     customer_key = UnicodeAttribute()
     due_sort = UnicodeAttribute()
+    open_due = UnicodeAttribute(null=True)
     number = UnicodeAttribute()
     order_ref = UnicodeAttribute(null=True)
     description = UnicodeAttribute(null=True)
@@ -45,3 +54,4 @@ class Invoice(Model):
     version = NumberAttribute(default=0)
 
     by_customer = ByCustomer()
+    by_open_due = ByOpenDue()
