@@ -1,6 +1,9 @@
 """Nhacno's Chalice app: registers the blueprints and event handlers, nothing else."""
 
+from typing import Any
+
 from chalice import Chalice, Rate
+from chalice.app import CloudWatchEvent, SNSEvent, SQSEvent
 
 from chalicelib.routes import (
     bank_accounts,
@@ -30,15 +33,15 @@ for blueprint in (meta, tenants, customers, invoices, receivables, reminders, ba
 
 
 @app.on_sqs_message(queue=settings.queue_name, batch_size=10, name="send_worker")
-def send_worker(event):  # noqa: ANN001, ANN201 - Chalice's handler signature
+def send_worker(event: SQSEvent) -> dict[str, Any]:
     return events.on_send_queue(event)
 
 
 @app.on_sns_message(topic=settings.ses_events_topic, name="ses_events")
-def ses_events(event):  # noqa: ANN001, ANN201
+def ses_events(event: SNSEvent) -> None:
     events.on_ses_event(event)
 
 
 @app.schedule(Rate(settings.schedule_minutes, unit=Rate.MINUTES), name="scheduler")
-def scheduler(event):  # noqa: ANN001, ANN201
+def scheduler(event: CloudWatchEvent) -> None:
     events.on_schedule(event)
