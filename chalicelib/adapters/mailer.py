@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,7 @@ def build_mime(email: Email) -> bytes:
     if email.reply_to:
         message["Reply-To"] = email.reply_to
     message["Subject"] = email.subject
+    message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=Address(addr_spec=email.sender).domain)
     if email.reference:
         message["X-Nhacno-Reminder"] = email.reference
