@@ -15,6 +15,7 @@ from moto.ses.models import ses_backends
 
 from chalicelib.adapters import aws, queue
 from chalicelib.settings import settings
+from infra import local_worker
 
 
 def receive(max_messages: int = 10) -> list[dict[str, Any]]:
@@ -23,25 +24,15 @@ def receive(max_messages: int = 10) -> list[dict[str, Any]]:
     return result.get("Messages", [])
 
 
-def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    arn = f"arn:aws:sqs:{settings.region}:{DEFAULT_ACCOUNT_ID}:{settings.queue_name}"
-    return {"Records": [{
-        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {},
-        "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
-        "eventSourceARN": arn, "awsRegion": settings.region} for m in messages]}
-
-
 def deliver(app: Any, messages: list[dict[str, Any]], *, delete: bool = True) -> dict[str, Any]:
     """Hand messages to the worker as one Lambda invocation; delete those it did not report failed."""
     import app as app_module  # the module's handlers are the wrapped Lambda entry points
 
-    result = app_module.send_worker(sqs_event(messages), None) or {}
-    failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+    arn = f"arn:aws:sqs:{settings.region}:{DEFAULT_ACCOUNT_ID}:{settings.queue_name}"
     if delete:
-        for m in messages:
-            if m["MessageId"] not in failed:
-                aws.client("sqs").delete_message(QueueUrl=queue.queue_url(), ReceiptHandle=m["ReceiptHandle"])
-    return result
+        return local_worker.deliver(app_module.send_worker, aws.client("sqs"), queue.queue_url(), arn,
+                                    settings.region, messages)
+    return app_module.send_worker(local_worker.sqs_event(messages, arn, settings.region), None) or {}
 
 
 def drain(app: Any, *, rounds: int = 10_000) -> int:
