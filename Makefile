@@ -24,13 +24,12 @@ test: lint
 run: $(STAMP)
 	PORT=$(PORT) AWS_PORT=$(AWS_PORT) $(BIN)/python -m infra.local
 
-# chalice ships only app.py, chalicelib/ and vendor/: copy the built-in templates into
-# chalicelib/ for the build (ignored by git) so the zip carries them.
+# chalice package --stage $(STAGE) --merge-template <generated> build/package, run in a staging copy
+# that carries templates/ as chalicelib/templates (chalice ships only app.py, chalicelib/ and vendor/).
+# The merge template and .chalice/policy-$(STAGE).json are generated from the PynamoDB models.
 package: $(STAMP)
-	rm -rf chalicelib/templates build/package
-	cp -r templates chalicelib/templates
-	$(BIN)/chalice package --stage $(STAGE) --merge-template infra/resources.json build/package; \
-	  status=$$?; rm -rf chalicelib/templates; exit $$status
+	$(BIN)/python -m infra.package --stage $(STAGE) --out build/package
+	$(BIN)/cfn-lint build/package/sam.json
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
