@@ -25,6 +25,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 from unittest import mock
 
@@ -84,6 +85,7 @@ def dynamodb_transactions_like_aws() -> Iterator[None]:
     guarantees.
     """
     from moto.dynamodb import models as ddb
+    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
     real_copy = ddb.copy
@@ -123,7 +125,46 @@ def dynamodb_transactions_like_aws() -> Iterator[None]:
 
         return call
 
+    from moto.dynamodb.responses import DynamoResult
+
+    serialize = DynamoResult.execute_result
+
+    def execute_result(self: Any, context: Any) -> Any:
+        # moto's generic serializer walks every attribute of every item against the botocore shape
+        # (seconds for a page of 200 customers); items are already DynamoDB JSON, so dump them as is.
+        result = self.result
+        heavy = {name: result[name] for name in ("Items", "Item") if isinstance(result, dict) and name in result}
+        if not heavy:
+            return serialize(self, context)
+        self._result = {name: value for name, value in result.items() if name not in heavy}
+        try:
+            status, headers, body = serialize(self, context)
+        finally:
+            self._result = result
+        return status, headers, json.dumps({**json.loads(body or "{}"), **heavy}, default=str)
+
+    def native(value: Any) -> tuple[Any, ...]:
+        # DynamoType's rich comparisons cast on every call; sort and compare plain Python values instead.
+        return (0, Decimal(value.value)) if value.type == "N" else (1, value.value)
+
+    def sorted_items(self: Any, hash_attrs: list[str], range_attrs: list[str | None], items: list[Any]) -> list[Any]:
+        names = self._generate_attr_to_sort_by(hash_attrs, range_attrs)
+        items.sort(key=lambda item: tuple(native(item.attrs[name]) for name in names))
+        return items
+
+    def comes_before(self: Any, item: Any, start: dict[str, Any], hash_attrs: list[str],
+                     range_attrs: list[str | None], forward: bool) -> bool:
+        for name in self._generate_attr_to_sort_by(hash_attrs, range_attrs):
+            if name in item.attrs:
+                mine, theirs = native(item.attrs[name]), native(DynamoType(start.get(name)))
+                if mine != theirs:
+                    return (mine < theirs) == forward
+        return True
+
     patches = [mock.patch.object(ddb, "copy", _NoTableCopies),
+               mock.patch.object(Table, "sorted_items", sorted_items),
+               mock.patch.object(Table, "_item_comes_before_dct", comes_before),
+               mock.patch.object(DynamoResult, "execute_result", execute_result),
                mock.patch.object(ddb.DynamoDBBackend, "transact_write_items", transact_write_items)]
     patches += [mock.patch.object(ddb.DynamoDBBackend, name, locked(name))
                 for name in ("get_item", "put_item", "delete_item", "update_item", "query", "scan")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Generic, TypeVar
 
@@ -34,8 +35,15 @@ def _email(value: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
+# Invisible characters real names contain: joiners inside emoji sequences (👨‍👩‍👧) and scripts that need
+# them. Everything else that is not printable (CR/LF, other controls, line separators) is refused.
+_JOINERS = frozenset("\u200c\u200d")
+
+
 def _single_line(value: str) -> str:
-    if any(ch in value for ch in "\r\n\x00") or any(not ch.isprintable() for ch in value):
+    for ch in value:
+        if ch.isprintable() or ch in _JOINERS or unicodedata.category(ch) == "Zs":
+            continue
         raise ValueError("must be one line without control characters")
     return value
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from chalicelib.domain.schemas.common import Email, Input, ListQuery, Locale, LongText, Name, Output, ShortText
 
@@ -22,7 +22,7 @@ class CustomerIn(Input):
     contact_name: ShortText | None = None
     note: LongText | None = None
     locale: Locale = "vi"
-    reminders_paused: bool = False
+    reminders_paused: StrictBool = False
 
 
 class CustomerPatch(Input):
@@ -35,7 +35,7 @@ class CustomerPatch(Input):
     contact_name: ShortText | None = None
     note: LongText | None = None
     locale: Locale | None = None
-    reminders_paused: bool | None = None
+    reminders_paused: StrictBool | None = None
 
 
 class Aging(Output):
