@@ -31,6 +31,11 @@ for blueprint in (meta, tenants, customers, invoices, receivables, reminders, ba
                   senders, bank_accounts, suppressions):
     app.register_blueprint(blueprint.bp)
 
+if settings.stage == "local":  # the outbox of emails SES accepted, on the local stack only
+    from chalicelib.routes import local
+
+    app.register_blueprint(local.bp)
+
 
 @app.on_sqs_message(queue=settings.queue_name, batch_size=10, name="send_worker")
 def send_worker(event: SQSEvent) -> dict[str, Any]:
