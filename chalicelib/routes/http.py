@@ -9,6 +9,7 @@ request id and says nothing internal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
+from chalicelib.adapters import ids
 from chalicelib.domain import errors
 from chalicelib.services import auth, idempotency
 from chalicelib.settings import settings
@@ -68,8 +70,18 @@ class Call:
 
 
 def request_id(request: Request | None) -> str:
-    context = getattr(request, "context", None) or {}
-    return str(context.get("requestId", "-"))
+    """API Gateway's request id; else the Lambda's; else one made up here, so a 500 always names one."""
+    if request is None:
+        return ids.new_id("req")
+    context = getattr(request, "context", None)
+    if not isinstance(context, dict):
+        context = {}
+    if not context.get("requestId"):
+        lambda_context = getattr(request, "lambda_context", None)
+        context["requestId"] = getattr(lambda_context, "aws_request_id", None) or ids.new_id("req")
+        with contextlib.suppress(AttributeError):
+            request.context = context
+    return str(context["requestId"])
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -113,6 +125,11 @@ def pydantic_errors(exc: ValidationError) -> errors.ValidationFailed:
     return errors.ValidationFailed(detail=detail, errors=found)
 
 
+def _not_json(constant: str) -> Any:
+    """Python's json accepts NaN and Infinity; JSON (RFC 8259) does not, and money must never be one."""
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def read_json(request: Request) -> Any:
     """The request body as JSON: 413 past the size limit, 400 when it is not UTF-8 JSON."""
     raw = request.raw_body or b""
@@ -124,7 +141,7 @@ def read_json(request: Request) -> Any:
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise errors.UnsupportedMediaType(detail=f"Send application/json, not {content_type}.")
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"), parse_constant=_not_json)
     except UnicodeDecodeError:
         raise errors.BadRequest(detail="The body is not valid UTF-8.") from None
     except RecursionError:

@@ -51,9 +51,17 @@ def _as_problem(response: Response) -> Response:
 
 
 def _cors(request: Request, response: Response) -> None:
-    origin = request.headers.get("origin")
-    if not origin or "*" in settings.cors_origins:
+    """Echo an allowed Origin; never name an origin the caller did not send.
+
+    Chalice's CORSConfig holds one static origin (the first configured), which it puts on every
+    response; for any other origin that header is dropped here, so only allowed origins are echoed.
+    """
+    if "*" in settings.cors_origins:
         return
-    if origin in settings.cors_origins:
+    origin = request.headers.get("origin")
+    response.headers["Vary"] = "Origin"
+    if origin and origin in settings.cors_origins:
         response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Vary"] = "Origin"
+    else:
+        for name in [name for name in response.headers if name.lower().startswith("access-control-")]:
+            del response.headers[name]
