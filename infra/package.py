@@ -4,8 +4,13 @@ Chalice ships only ``app.py``, ``chalicelib/`` and ``vendor/``, so the built-in 
 to ``chalicelib/templates/`` in a staging directory rather than in the working tree (other builds and
 editors never see a half-copied folder). The merge template and the Lambda's IAM policy are generated
 from the models (``infra/resources.py``); ``.chalice/policy-<stage>.json`` is rewritten so that
-``chalice deploy`` grants the same access. Chalice's cache of built dependencies
-(``.chalice/deployments``) is shared with the working tree, so only the first build downloads wheels.
+``chalice deploy`` grants the same access.
+
+Dependencies: Chalice's own cache is keyed on the app's code as well as ``requirements.txt``, so every code
+change re-ran pip against PyPI (tens of seconds). Here the Lambda's site-packages are built once per
+``requirements.txt`` with Chalice's own ``DependencyBuilder`` (manylinux wheels for the Lambda runtime)
+into ``build/deps/<hash>/`` and handed to ``chalice package`` as ``vendor/`` with an empty requirements
+file: the same files in the zip, and a rebuild after a code change takes seconds.
 
     python -m infra.package --stage prod --out build/package
 """
@@ -13,6 +18,7 @@ from the models (``infra/resources.py``); ``.chalice/policy-<stage>.json`` is re
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -23,9 +29,33 @@ from pathlib import Path
 from infra import resources
 
 ROOT = resources.ROOT
-SOURCES = ("app.py", "requirements.txt")
+SOURCES = ("app.py",)
+DEPS = ROOT / "build" / "deps"
 DEFAULT_REGION = "ap-southeast-1"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "templates")
+
+
+def dependencies(requirements: Path) -> Path:
+    """The Lambda's site-packages for ``requirements``, built on first use and kept under build/deps/."""
+    from chalice.deploy.packager import DependencyBuilder
+    from chalice.utils import OSUtils
+
+    runtime = f"cp{sys.version_info.major}{sys.version_info.minor}"  # chalice targets the local Python's runtime
+    key = hashlib.sha256(requirements.read_bytes() + f"{runtime}-x86_64".encode()).hexdigest()[:20]
+    target = DEPS / key
+    if target.is_dir():
+        return target
+    DEPS.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=DEPS))
+    print(f"Building the Lambda's dependencies from {requirements.name} (once per change of it)...", flush=True)
+    DependencyBuilder(OSUtils()).build_site_packages(runtime, str(requirements), str(building / "site"))
+    try:
+        (building / "site").rename(target)  # atomic: a directory under its final name is complete
+    except OSError:
+        if not target.is_dir():
+            raise
+    shutil.rmtree(building, ignore_errors=True)
+    return target
 
 
 def stage_project(staging: Path, stage: resources.Stage) -> Path:
@@ -38,20 +68,20 @@ def stage_project(staging: Path, stage: resources.Stage) -> Path:
     chalice_dir = staging / ".chalice"
     chalice_dir.mkdir()
     shutil.copy2(ROOT / ".chalice" / "config.json", chalice_dir / "config.json")
-    policy = resources.dump(resources.policy(stage))
-    (ROOT / ".chalice" / f"policy-{stage.name}.json").write_text(policy)
-    (chalice_dir / f"policy-{stage.name}.json").write_text(policy)
-    cache = ROOT / ".chalice" / "deployments"
-    cache.mkdir(exist_ok=True)
-    (chalice_dir / "deployments").symlink_to(cache, target_is_directory=True)
+    (chalice_dir / f"policy-{stage.name}.json").write_text(resources.dump(resources.policy(stage)))
+    (staging / "vendor").symlink_to(dependencies(ROOT / "requirements.txt"), target_is_directory=True)
+    (staging / "requirements.txt").write_text("# installed in vendor/ by infra/package.py\n")
     merge = staging / "resources.json"
     merge.write_text(resources.dump(resources.template(stage)))
     return merge
 
 
-def package(stage_name: str, out: Path) -> Path:
+def package(stage_name: str, out: Path, *, update_policy: bool = True) -> Path:
+    """Build into ``out``; ``update_policy`` also rewrites the committed ``.chalice/policy-<stage>.json``."""
     stage = resources.load_stage(stage_name)
     out = out.resolve()
+    if update_policy:
+        (ROOT / ".chalice" / f"policy-{stage.name}.json").write_text(resources.dump(resources.policy(stage)))
     with tempfile.TemporaryDirectory(prefix="nhacno-package-") as tmp:
         staging = Path(tmp)
         merge = stage_project(staging, stage)
@@ -70,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "package")
+    parser.add_argument("--keep-policy", action="store_true",
+                        help="do not rewrite .chalice/policy-<stage>.json (tests compare it instead)")
     args = parser.parse_args(argv)
-    out = package(args.stage, args.out)
+    out = package(args.stage, args.out, update_policy=not args.keep_policy)
     size = (out / "deployment.zip").stat().st_size / 1e6
     print(f"Packaged stage {args.stage} into {out}: sam.json, deployment.zip ({size:.1f} MB)")
     return 0
