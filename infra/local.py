@@ -54,6 +54,8 @@ def configure_environment(port: int, aws_port: int, host: str) -> dict[str, str]
         "NHACNO_AWS_ENDPOINT": f"http://{host}:{aws_port}",
         "NHACNO_PUBLIC_BASE_URL": f"http://{host}:{port}",
     })
+    # Every email SES accepts is also written here, and listed by GET /local/outbox.
+    os.environ.setdefault("NHACNO_OUTBOX_DIR", str(ROOT / ".local" / "outbox"))
     if not os.environ.get("NHACNO_ADMIN_KEY", "").strip():
         os.environ["NHACNO_ADMIN_KEY"] = f"admin-local-{secrets.token_urlsafe(12)}"
     return {"admin_key": os.environ["NHACNO_ADMIN_KEY"].strip(),
@@ -199,6 +201,7 @@ def banner(base: str, aws: str, admin_key: str, demo: Any, seconds: float) -> st
         f'    curl -s {auth} "{base}/v1/customers/{customer}"',
         "  Its invoices:",
         f'    curl -s {auth} "{base}/v1/customers/{customer}/invoices"',
+        f"  Emails the app sent (SES in memory): {base}/local/outbox, files in {os.environ['NHACNO_OUTBOX_DIR']}",
         "",
         f"{READY} on {base} (Ctrl-C to stop)",
     ]

@@ -12,6 +12,7 @@ same access. To add resources (queues, topics, SES configuration sets), write a 
 ``POLICY_SECTIONS``.
 
     python -m infra.resources --stage prod --template build/resources.json --policy .chalice/policy-prod.json
+    python -m infra.resources --stage prod --standalone --template build/data-prod.json   # for chalice deploy
 """
 
 from __future__ import annotations
@@ -200,6 +201,22 @@ def gateway_responses(stage: Stage) -> dict[str, Any]:
     return {REST_API: {"Properties": {"GatewayResponses": responses}}}
 
 
+# --- secrets ---------------------------------------------------------------------------------------
+
+API_HANDLER = "APIHandler"  # Chalice's logical id for the API's Lambda
+
+
+def admin_key(stage: Stage) -> dict[str, Any]:
+    """The operator's admin key as a NoEcho parameter, never in config.json or the repository."""
+    return {API_HANDLER: {"Properties": {"Environment": {"Variables": {"NHACNO_ADMIN_KEY": {"Ref": "AdminKey"}}}}}}
+
+
+PARAMETERS = {
+    "AdminKey": {"Type": "String", "NoEcho": True, "MinLength": 24,
+                 "Description": "Bearer key for POST /v1/admin/tenants (the deployment's operator key)."},
+}
+
+
 # --- assembly ------------------------------------------------------------------------------------
 
 def logs_statements(stage: Stage) -> list[dict[str, Any]]:
@@ -211,20 +228,26 @@ def logs_statements(stage: Stage) -> list[dict[str, Any]]:
     }]
 
 
-SECTIONS: list[Callable[[Stage], dict[str, Any]]] = [tables, gateway_responses]
+SECTIONS: list[Callable[[Stage], dict[str, Any]]] = [tables, gateway_responses, admin_key]
 POLICY_SECTIONS: list[Callable[[Stage], list[dict[str, Any]]]] = [logs_statements, table_statements]
 
 
-def template(stage: Stage) -> dict[str, Any]:
+def template(stage: Stage, *, standalone: bool = False) -> dict[str, Any]:
+    """The merge template; ``standalone`` keeps only whole resources (for a data stack next to chalice deploy)."""
     resources: dict[str, Any] = {}
     for section in SECTIONS:
         for name, resource in section(stage).items():
             if name in resources:
                 raise ValueError(f"Two sections define {name}")
             resources[name] = resource
-    outputs = {f"{model_id}Name": {"Value": {"Ref": model_id}} for model_id in resources
-               if resources[model_id].get("Type") == "AWS::DynamoDB::Table"}
-    return {"Resources": resources, "Outputs": outputs}
+    if standalone:  # entries without a Type patch Chalice's own resources
+        resources = {name: resource for name, resource in resources.items() if "Type" in resource}
+    outputs = {f"{name}Name": {"Value": {"Ref": name}} for name in resources
+               if resources[name].get("Type") == "AWS::DynamoDB::Table"}
+    document: dict[str, Any] = {"Resources": resources, "Outputs": outputs}
+    if not standalone:
+        document = {"Parameters": PARAMETERS, **document}
+    return document
 
 
 def policy(stage: Stage) -> dict[str, Any]:
@@ -241,13 +264,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--template", type=Path, help="write the merge template here")
     parser.add_argument("--policy", type=Path, help="write the Lambda role's policy here")
+    parser.add_argument("--standalone", action="store_true",
+                        help="only whole resources: a template of its own, for use with chalice deploy")
     args = parser.parse_args(argv)
     stage = load_stage(args.stage)
+    document = template(stage, standalone=args.standalone)
     if args.template is None and args.policy is None:
-        print(dump(template(stage)), end="")
+        print(dump(document), end="")
     if args.template is not None:
         args.template.parent.mkdir(parents=True, exist_ok=True)
-        args.template.write_text(dump(template(stage)))
+        args.template.write_text(dump(document))
     if args.policy is not None:
         args.policy.write_text(dump(policy(stage)))
     return 0

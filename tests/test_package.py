@@ -134,3 +134,9 @@ def test_zip_carries_app_templates_and_data(packaged: Path) -> None:
     assert templates, "templates/ is empty"
     missing = [t for t in templates if f"chalicelib/templates/{t}" not in names]
     assert not missing
+
+
+def test_admin_key_is_a_noecho_parameter_not_a_committed_value(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["AdminKey"]["NoEcho"] is True
+    variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert variables["NHACNO_ADMIN_KEY"] == {"Ref": "AdminKey"}
