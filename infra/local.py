@@ -187,7 +187,7 @@ def banner(base: str, aws: str, admin_key: str, demo: Any, seconds: float) -> st
     customer = demo.showcase_customer_id
     lines = [
         "",
-        f"Nhacno (stage {STAGE}) on {base}, in-memory AWS on {aws}. Seeded in {seconds:.1f} s:",
+        f"Nhacno (stage {STAGE}) on {base}, in-memory AWS on {aws}; started in {seconds:.1f} s.",
         f"  demo tenant {demo.tenant_id}: {demo.customers} customers, {demo.invoices} invoices, "
         f"{demo.payments} payments",
         *(f"  note: {note}" for note in demo.notes),
