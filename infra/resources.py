@@ -201,6 +201,63 @@ def gateway_responses(stage: Stage) -> dict[str, Any]:
     return {REST_API: {"Properties": {"GatewayResponses": responses}}}
 
 
+# --- messaging: the send queue, SES events ---------------------------------------------------------
+
+SEND_WORKER = "SendWorker"  # Chalice's logical ids for the event handlers in app.py
+SES_EVENTS = "SesEvents"
+WORKER_TIMEOUT_SECONDS = 60  # .chalice/config.json gives send_worker this timeout
+MAX_RECEIVES = 5
+
+
+def messaging(stage: Stage) -> dict[str, Any]:
+    """The send queue and its dead-letter queue, the SES configuration set publishing delivery, bounce
+    and complaint events to the SNS topic the ``ses_events`` handler listens on, and partial batch
+    responses for the worker (Chalice sets no ``ReportBatchItemFailures``; without it a record the
+    worker reports failed would be deleted instead of redelivered)."""
+    prefix = stage.table_prefix
+    return {
+        "SendDeadLetterQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": f"{prefix}-send-dlq", "MessageRetentionPeriod": 1_209_600}},
+        "SendQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": f"{prefix}-send",
+            # AWS advises at least six times the function's timeout.
+            "VisibilityTimeout": 6 * WORKER_TIMEOUT_SECONDS,
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["SendDeadLetterQueue", "Arn"]},
+                              "maxReceiveCount": MAX_RECEIVES}}},
+        "SesEventsTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"{prefix}-ses-events"}},
+        "SesEventsTopicPolicy": {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+            "Topics": [{"Ref": "SesEventsTopic"}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Sid": "SesPublishes", "Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"},
+                "Action": "sns:Publish", "Resource": {"Ref": "SesEventsTopic"},
+                "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}}}]}}},
+        "SesConfigurationSet": {"Type": "AWS::SES::ConfigurationSet", "Properties": {
+            "Name": f"{prefix}-reminders"}},
+        "SesEventDestination": {"Type": "AWS::SES::ConfigurationSetEventDestination", "Properties": {
+            "ConfigurationSetName": {"Ref": "SesConfigurationSet"},
+            "EventDestination": {"Name": "reminder-events", "Enabled": True,
+                                 "MatchingEventTypes": ["delivery", "bounce", "complaint"],
+                                 "SnsDestination": {"TopicARN": {"Ref": "SesEventsTopic"}}}}},
+        SEND_WORKER: {"DependsOn": ["SendQueue"], "Properties": {"Events": {"SendWorkerSqsEventSource": {
+            "Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}}}},
+        SES_EVENTS: {"DependsOn": ["SesEventsTopic"]},
+    }
+
+
+def messaging_statements(stage: Stage) -> list[dict[str, Any]]:
+    prefix = stage.table_prefix
+    return [
+        {"Sid": "SendQueue", "Effect": "Allow",
+         "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+         "Resource": f"arn:aws:sqs:*:*:{prefix}-send"},
+        {"Sid": "Email", "Effect": "Allow",
+         "Action": ["ses:SendRawEmail", "ses:SendEmail", "ses:VerifyEmailIdentity", "ses:DeleteIdentity",
+                    "ses:GetIdentityVerificationAttributes"],
+         "Resource": "*"},
+    ]
+
+
 # --- secrets ---------------------------------------------------------------------------------------
 
 API_HANDLER = "APIHandler"  # Chalice's logical id for the API's Lambda
@@ -228,8 +285,9 @@ def logs_statements(stage: Stage) -> list[dict[str, Any]]:
     }]
 
 
-SECTIONS: list[Callable[[Stage], dict[str, Any]]] = [tables, gateway_responses, admin_key]
-POLICY_SECTIONS: list[Callable[[Stage], list[dict[str, Any]]]] = [logs_statements, table_statements]
+SECTIONS: list[Callable[[Stage], dict[str, Any]]] = [tables, messaging, gateway_responses, admin_key]
+POLICY_SECTIONS: list[Callable[[Stage], list[dict[str, Any]]]] = [logs_statements, table_statements,
+                                                                   messaging_statements]
 
 
 def template(stage: Stage, *, standalone: bool = False) -> dict[str, Any]:

@@ -140,3 +140,44 @@ def test_admin_key_is_a_noecho_parameter_not_a_committed_value(template: dict[st
     assert template["Parameters"]["AdminKey"]["NoEcho"] is True
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert variables["NHACNO_ADMIN_KEY"] == {"Ref": "AdminKey"}
+
+
+def test_send_queue_has_a_dead_letter_queue_and_six_times_the_worker_timeout(template: dict[str, Any]) -> None:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    worker_timeout = config["lambda_functions"]["send_worker"]["lambda_timeout"]
+    queue = template["Resources"]["SendQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["QueueName"] == "nhacno-dev-send"
+    assert queue["Properties"]["VisibilityTimeout"] >= 6 * worker_timeout
+    redrive = queue["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["SendDeadLetterQueue", "Arn"]}
+    assert template["Resources"]["SendDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
+
+
+def test_worker_reports_partial_batch_failures_from_the_queue_it_reads(template: dict[str, Any]) -> None:
+    worker = template["Resources"]["SendWorker"]
+    source = worker["Properties"]["Events"]["SendWorkerSqsEventSource"]["Properties"]
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["Queue"]["Fn::Sub"].endswith(":nhacno-dev-send")
+
+
+def test_ses_events_flow_from_the_configuration_set_to_the_handlers_topic(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    destination = resources["SesEventDestination"]["Properties"]
+    assert destination["ConfigurationSetName"] == {"Ref": "SesConfigurationSet"}
+    assert sorted(destination["EventDestination"]["MatchingEventTypes"]) == ["bounce", "complaint", "delivery"]
+    assert destination["EventDestination"]["SnsDestination"]["TopicARN"] == {"Ref": "SesEventsTopic"}
+    topic_name = resources["SesEventsTopic"]["Properties"]["TopicName"]
+    subscription = resources["SesEvents"]["Properties"]["Events"]["SesEventsSnsSubscription"]["Properties"]
+    assert subscription["Topic"]["Fn::Sub"].endswith(f":{topic_name}")
+    config_set = resources["SesConfigurationSet"]["Properties"]["Name"]
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            env = resource["Properties"]["Environment"]["Variables"]
+            assert env["NHACNO_SES_CONFIGURATION_SET"] == config_set, name
+
+
+def test_scheduler_runs_on_a_schedule(template: dict[str, Any]) -> None:
+    events = template["Resources"]["Scheduler"]["Properties"]["Events"]
+    assert any(event["Type"] == "Schedule" and event["Properties"]["Schedule"].startswith("rate(")
+               for event in events.values())
