@@ -85,26 +85,6 @@ def start_moto(host: str, port: int) -> Any:
     return server
 
 
-def share_botocore_session() -> None:
-    """One botocore session for every PynamoDB model instead of one each.
-
-    PynamoDB gives each model class its own session, and each session parses botocore's service and
-    endpoint files again (~0.2 s of CPU a model, seconds for the stack's start-up). Local stack only.
-    """
-    import botocore.session
-    from pynamodb.connection import base
-
-    lock = threading.Lock()
-
-    class SharedSession(botocore.session.Session):
-        def create_client(self, *args: Any, **kwargs: Any) -> Any:
-            with lock:  # botocore's client creation is not thread-safe
-                return super().create_client(*args, **kwargs)
-
-    shared = SharedSession()
-    base.get_session = lambda: shared  # type: ignore[attr-defined]
-
-
 def prepare_aws() -> None:
     """What CloudFormation creates in a real deployment: tables, the verified system sender, the queue."""
     from chalicelib.adapters import aws
@@ -233,7 +213,6 @@ def run() -> int:
         started = time.monotonic()
         moto = start_moto(host, aws_port)
         cleanup.append(moto.stop)
-        share_botocore_session()
         from infra import seed
 
         fixed = seed.key_from_setting(keys["demo_key"]) if keys["demo_key"] else None
