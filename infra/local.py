@@ -89,16 +89,17 @@ def prepare_aws() -> None:
     """What CloudFormation creates in a real deployment: tables, the verified system sender, the queue."""
     from chalicelib.adapters import aws
     from chalicelib.settings import settings
-    from chalicelib.store.tables import MODELS
+    from chalicelib.store.tables import create_all
 
-    # tables.create_all() waits on each table in turn (seconds of polling); moto makes them active at once.
-    for model in MODELS:
-        if not model.exists():
-            model.create_table(wait=False)
+    create_all()
     aws.client("ses").verify_email_identity(EmailAddress=settings.system_sender)
-    queue_name = getattr(settings, "queue_name", "")
-    if queue_name and not settings.send_queue_url:
-        aws.client("sqs").create_queue(QueueName=queue_name)
+    if not settings.send_queue_url:
+        aws.client("sqs").create_queue(QueueName=settings.queue_name)
+    # The in-memory AWS starts empty each run; so does the outbox that mirrors its SES.
+    outbox = Path(settings.outbox_dir)
+    if settings.outbox_dir and outbox.is_dir():
+        for old in outbox.glob("*.eml"):
+            old.unlink()
 
 
 def not_found_handler() -> type:

@@ -44,7 +44,15 @@ class Stack:
         return next(line.split(label, 1)[1].strip() for line in self.lines if label in line)
 
     def get(self, path: str, key: str | None = None) -> tuple[int, dict[str, str], Any]:
-        request = urllib.request.Request(self.base + path)
+        return self.call("GET", path, key)
+
+    def post(self, path: str, key: str, body: Any) -> tuple[int, dict[str, str], Any]:
+        return self.call("POST", path, key, body)
+
+    def call(self, method: str, path: str, key: str | None = None, body: Any = None) -> tuple[int, dict[str, str], Any]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
         if key:
             request.add_header("Authorization", f"Bearer {key}")
         try:
@@ -65,7 +73,7 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     port, aws_port = _free_port(), _free_port()
     # A clean environment: none of the test suite's NHACNO_/AWS_ settings leak into the stack.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NHACNO_", "AWS_"))}
-    env.update(PORT=str(port), AWS_PORT=str(aws_port), PYTHONUNBUFFERED="1")
+    env.update(PORT=str(port), AWS_PORT=str(aws_port), PYTHONUNBUFFERED="1", NHACNO_SCHEDULE_SECONDS="2")
     log = tmp_path_factory.mktemp("local-stack") / "stderr.log"
     with open(log, "w") as stderr:
         process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, text=True,
@@ -98,6 +106,8 @@ def test_make_run_serves_the_demo_and_stops_on_ctrl_c(tmp_path_factory: pytest.T
         overdue_receivables_are_sorted_by_days_overdue(stack)
         printed_customer_curls_work(stack)
         unknown_path_is_a_404_problem(stack)
+        a_reminder_is_sent_by_the_local_worker_into_the_outbox(stack)
+        a_bulk_batch_to_every_overdue_customer_finishes(stack)
         without_a_key_is_401(stack)
         ctrl_c_stops_everything_and_exits_0(stack)
 
@@ -138,6 +148,49 @@ def printed_customer_curls_work(stack: Stack) -> None:
     assert customer["name"].startswith(("Công ty", "Hộ kinh doanh"))
     status, _headers, invoices = stack.get(customer_path + "/invoices", key)
     assert status == 200 and invoices["items"], invoices
+
+
+def poll(check: Any, seconds: float = 60) -> Any:
+    """Call ``check`` until it returns something truthy, up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+def a_reminder_is_sent_by_the_local_worker_into_the_outbox(stack: Stack) -> None:
+    key = stack.value("Demo API key:")
+    _status, _headers, page = stack.get("/v1/receivables?status=overdue&sort=days_overdue&limit=1", key)
+    customer_id = page["items"][0]["customer_id"]
+    status, _headers, queued = stack.post(f"/v1/customers/{customer_id}/reminders", key, {})
+    assert status == 202 and queued["status"] == "queued", queued
+
+    def sent() -> Any:
+        return stack.get(f"/v1/reminders/{queued['id']}", key)[2]["status"] == "sent"
+
+    assert poll(sent), stack.get(f"/v1/reminders/{queued['id']}", key)
+    _status, _headers, reminder = stack.get(f"/v1/reminders/{queued['id']}", key)
+    _status, _headers, outbox = stack.get("/local/outbox")
+    mine = [item for item in outbox["items"] if item["reminder_id"] == queued["id"]]
+    assert len(mine) == 1 and mine[0]["subject"] == reminder["subject"]
+    assert Path(mine[0]["file"]).read_bytes().count(b"Subject:") == 1
+
+
+def a_bulk_batch_to_every_overdue_customer_finishes(stack: Stack) -> None:
+    key = stack.value("Demo API key:")
+    status, _headers, batch = stack.post("/v1/reminder-batches", key, {"all": True, "status": "overdue"})
+    assert status == 202 and batch["status"] == "running", batch
+
+    def done() -> Any:
+        view = stack.get(f"/v1/reminder-batches/{batch['id']}", key)[2]
+        return view if view["status"] == "done" else None
+
+    finished = poll(done, seconds=120)  # the scheduled run closes it (every NHACNO_SCHEDULE_SECONDS)
+    assert finished, stack.get(f"/v1/reminder-batches/{batch['id']}", key)
+    assert finished["total"] >= 10  # for "all", the total grows as the worker walks the customers
+    assert finished["sent"] == finished["total"] and finished["failed"] == 0 and finished["queued"] == 0
 
 
 def unknown_path_is_a_404_problem(stack: Stack) -> None:
