@@ -18,6 +18,7 @@ from chalicelib.routes import (
     suppressions,
     templates,
     tenants,
+    vietqr,
 )
 from chalicelib.routes import settings as settings_routes
 from chalicelib.routes.middleware import problem_json
@@ -28,7 +29,7 @@ app.experimental_feature_flags.update(["BLUEPRINTS"])
 app.register_middleware(problem_json, "http")
 
 for blueprint in (meta, tenants, customers, invoices, receivables, reminders, batches, settings_routes, templates,
-                  senders, bank_accounts, suppressions):
+                  senders, bank_accounts, suppressions, vietqr):
     app.register_blueprint(blueprint.bp)
 
 if settings.stage == "local":  # the outbox of emails SES accepted, on the local stack only
