@@ -10,6 +10,7 @@ the batch and customer ids, so an expand message delivered twice writes nothing 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -27,9 +28,16 @@ from chalicelib.store.tx import lost_race
 
 PAGE = 250
 PER_MESSAGE = 25
+REQUEST_PART_CHARS = 150_000
+PART_MARK = "#request#"  # batch_id of the items that hold a big request, next to their batch
 
 
 def create(tenant_id: str, data: BatchIn) -> ReminderBatch:
+    """Store the batch and put one ``expand`` message on the queue: bounded work, whatever the tenant's size.
+
+    ``total`` is known at once for a list of customer ids; for ``all`` it grows as the expander walks
+    the customers (counting them here would read every one of them inside the request).
+    """
     tenant = tenants.get(tenant_id)
     if data.template_id:
         defaults.template_source(tenant_id, data.template_id, field_name="template_id")
@@ -40,17 +48,44 @@ def create(tenant_id: str, data: BatchIn) -> ReminderBatch:
             defaults.bank_account(tenant_id, override.bank_account_id, required=True,
                                   field_name=f"overrides.{customer_id}.bank_account_id")
     today = clock.today(tenants.timezone_of(tenant)).isoformat()
-    if data.customer_ids:
-        total = len(data.customer_ids)
-    else:
-        total = Customer.by_oldest_due.count(tenant_id, _status_condition(data.status, today))
+    total = len(data.customer_ids) if data.customer_ids else 0
     request = data.model_dump(mode="json")
     request["today"] = today
-    batch = ReminderBatch(tenant_id, ids.new_id("bat"), status="running", created_at=clock.now_iso(), request=request,
-                          total=total)
-    batch.save(condition=ReminderBatch.batch_id.does_not_exist())
+    batch_id = ids.new_id("bat")
+    now = clock.now_iso()
+    stored, parts = _split_request(tenant_id, batch_id, request, now)
+    batch = ReminderBatch(tenant_id, batch_id, status="running", created_at=now, request=stored, total=total)
+    if parts:
+        with transaction() as tx:
+            tx.save(batch, condition=ReminderBatch.batch_id.does_not_exist())
+            for part in parts:
+                tx.save(part, condition=ReminderBatch.batch_id.does_not_exist())
+    else:
+        batch.save(condition=ReminderBatch.batch_id.does_not_exist())
+    batch.request = request
     queue.send({"kind": "expand", "tenant_id": tenant_id, "batch_id": batch.batch_id, "cursor": None})
     return batch
+
+
+def _split_request(tenant_id: str, batch_id: str, request: dict[str, Any],
+                   now: str) -> tuple[dict[str, Any], list[ReminderBatch]]:
+    """A request too big for one item (10,000 ids with overrides pass 400 KB) goes in parts beside the batch."""
+    text = json.dumps(request, separators=(",", ":"))  # ASCII: escaping a part at most doubles it
+    if len(text) <= REQUEST_PART_CHARS:
+        return request, []
+    chunks = [text[i:i + REQUEST_PART_CHARS] for i in range(0, len(text), REQUEST_PART_CHARS)]
+    parts = [ReminderBatch(tenant_id, f"{batch_id}{PART_MARK}{n:03d}", status="part", created_at=now,
+                           request={"chunk": chunk}) for n, chunk in enumerate(chunks)]
+    return {"parts": len(parts)}, parts
+
+
+def _request_of(batch: ReminderBatch) -> dict[str, Any]:
+    request = batch.request or {}
+    if "parts" not in request:
+        return request
+    keys = [(batch.tenant_id, f"{batch.batch_id}{PART_MARK}{n:03d}") for n in range(int(request["parts"]))]
+    found = {part.batch_id: part.request["chunk"] for part in ReminderBatch.batch_get(keys)}
+    return json.loads("".join(found[batch_id] for _tenant, batch_id in keys))
 
 
 def _status_condition(status: str, today: str) -> Any:
@@ -72,7 +107,7 @@ def expand(tenant_id: str, batch_id: str, cursor: str | None) -> None:
         return
     if batch.expanded:
         return
-    request = batch.request
+    request = _request_of(batch)
     if request.get("customer_ids"):
         start = int(cursor or 0)
         wanted = request["customer_ids"][start:start + PAGE]
@@ -86,26 +121,25 @@ def expand(tenant_id: str, batch_id: str, cursor: str | None) -> None:
             ("tenant_id", "customer_id", "oldest_due_sort"), list_name=f"batch:{batch_id}", tenant_id=tenant_id,
             cursor=cursor, limit=PAGE)
         page = [(c.customer_id, c) for c in items]
-    queued = _write_page(tenant_id, batch, page)
+    queued = _write_page(tenant_id, batch, request, page, count_total=not request.get("customer_ids"))
     queue.send_many([{"kind": "send", "tenant_id": tenant_id, "reminder_ids": queued[i:i + PER_MESSAGE]}
                      for i in range(0, len(queued), PER_MESSAGE)])
     if next_cursor:
         queue.send({"kind": "expand", "tenant_id": tenant_id, "batch_id": batch_id, "cursor": next_cursor})
         return
     ReminderBatch(tenant_id, batch_id).update(actions=[ReminderBatch.expanded.set(clock.now_iso())])
-    if not request.get("customer_ids"):
-        created = Reminder.by_batch.count(f"{tenant_id}#{batch_id}")
-        ReminderBatch(tenant_id, batch_id).update(actions=[ReminderBatch.total.set(created)])
 
 
-def _write_page(tenant_id: str, batch: ReminderBatch, page: list[tuple[str, Customer | None]]) -> list[str]:
+def _write_page(tenant_id: str, batch: ReminderBatch, request: dict[str, Any],
+                page: list[tuple[str, Customer | None]], *, count_total: bool) -> list[str]:
     """Write each customer's reminder once; return the ids that are queued for sending.
 
-    Up to 99 reminders and the batch's skipped counter go in one transaction, every put conditioned on
-    the reminder not existing yet: a replayed page fails the transaction and falls back to one put at a
-    time, which re-queues what is still queued and counts nothing twice.
+    Up to 99 reminders and the batch's counters (skipped; total too for an ``all`` batch, which learns
+    its size as it goes) go in one transaction, every put conditioned on the reminder not existing yet:
+    a replayed page (or a customer met twice because a payment moved it in the index) fails the
+    transaction and falls back to one put at a time, which re-queues what is still queued and counts
+    nothing twice.
     """
-    request = batch.request
     overrides = request.get("overrides") or {}
     fresh: list[Reminder] = []
     for customer_id, customer in page:
@@ -125,14 +159,14 @@ def _write_page(tenant_id: str, batch: ReminderBatch, page: list[tuple[str, Cust
     for start in range(0, len(fresh), 99):
         chunk = fresh[start:start + 99]
         try:
-            _save_together(tenant_id, batch.batch_id, chunk)
+            _save_together(tenant_id, batch.batch_id, chunk, count_total)
             queued += [r.reminder_id for r in chunk if r.status == "queued"]
         except TransactWriteError as exc:
             if not lost_race(exc):
                 raise
             for reminder in chunk:
                 try:
-                    _save_together(tenant_id, batch.batch_id, [reminder])
+                    _save_together(tenant_id, batch.batch_id, [reminder], count_total)
                     written = reminder
                 except TransactWriteError as single:
                     if not lost_race(single):
@@ -143,13 +177,16 @@ def _write_page(tenant_id: str, batch: ReminderBatch, page: list[tuple[str, Cust
     return queued
 
 
-def _save_together(tenant_id: str, batch_id: str, chunk: list[Reminder]) -> None:
+def _save_together(tenant_id: str, batch_id: str, chunk: list[Reminder], count_total: bool) -> None:
     skipped = sum(1 for r in chunk if r.status == "skipped")
+    counters = [ReminderBatch.skipped.add(skipped)] if skipped else []
+    if count_total:
+        counters.append(ReminderBatch.total.add(len(chunk)))
     with transaction() as tx:
         for reminder in chunk:
             tx.save(reminder, condition=Reminder.reminder_id.does_not_exist())
-        if skipped:
-            tx.update(ReminderBatch(tenant_id, batch_id), [ReminderBatch.skipped.add(skipped)])
+        if counters:
+            tx.update(ReminderBatch(tenant_id, batch_id), counters)
 
 
 def _skip_reason(customer: Customer | None) -> str | None:
@@ -165,6 +202,8 @@ def _skip_reason(customer: Customer | None) -> str | None:
 
 
 def get(tenant_id: str, batch_id: str) -> ReminderBatch:
+    if PART_MARK in batch_id:  # a part of a big request is not a batch
+        raise errors.NotFound(detail=f"No reminder batch {batch_id}.")
     try:
         return ReminderBatch.get(tenant_id, batch_id)
     except DoesNotExist:
