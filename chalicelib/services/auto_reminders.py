@@ -26,6 +26,7 @@ from chalicelib.store.reminders import AutoStep, Reminder
 from chalicelib.store.tx import lost_race
 
 PER_MESSAGE = 25
+TX_ITEMS = 100  # DynamoDB's most items in one TransactWriteItems
 
 
 def step_today(days_past_due: int, rule: dict[str, Any]) -> int | None:
@@ -100,14 +101,26 @@ def _create(tenant_id: str, customer: Customer, pairs: list[tuple[Invoice, str]]
     reminder = reminders.new_email_reminder(tenant_id, customer, reminder_id, None, choices, source="auto")
     reminder.auto_steps = [key for _inv, key in pairs]
     now = clock.now_iso()
+    marks = [AutoStep(tenant_id, key, reminder_id=reminder_id, created_at=now)
+             for key in [day_key, *reminder.auto_steps]]
+    # The reminder and the customer's day mark go together (a transaction holds at most 100 items), so a
+    # second run the same day creates nothing; the steps of a customer with many invoices follow.
+    first, rest = marks[:TX_ITEMS - 1], marks[TX_ITEMS - 1:]
     try:
         with transaction() as tx:
             tx.save(reminder, condition=Reminder.reminder_id.does_not_exist())
-            for key in [day_key, *reminder.auto_steps]:
-                tx.save(AutoStep(tenant_id, key, reminder_id=reminder_id, created_at=now),
-                        condition=AutoStep.step_key.does_not_exist())
+            for mark in first:
+                tx.save(mark, condition=AutoStep.step_key.does_not_exist())
     except TransactWriteError as exc:
         if lost_race(exc):  # another run got there first
             return None
         raise
+    for start in range(0, len(rest), TX_ITEMS):
+        try:
+            with transaction() as tx:
+                for mark in rest[start:start + TX_ITEMS]:
+                    tx.save(mark, condition=AutoStep.step_key.does_not_exist())
+        except TransactWriteError as exc:
+            if not lost_race(exc):
+                raise
     return reminder_id
