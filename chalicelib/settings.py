@@ -45,6 +45,9 @@ class Settings:
     # Signs list cursors so that a cursor from another list or tenant is refused. Defaults to a value
     # derived from the admin key so that every instance of one deployment agrees without extra setup.
     cursor_secret: str = field(default_factory=lambda: _env("NHACNO_CURSOR_SECRET"))
+    # Signs the links of the public pay page (/pay/{token}). Changing it voids every link already emailed,
+    # so it has its own setting rather than riding on the cursor secret; derived the same way by default.
+    pay_link_secret: str = field(default_factory=lambda: _env("NHACNO_PAY_LINK_SECRET"))
 
     def table(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
@@ -60,6 +63,11 @@ class Settings:
     @property
     def cursor_key(self) -> bytes:
         seed = self.cursor_secret or f"nhacno-cursor:{self.admin_key}:{self.table_prefix}"
+        return hashlib.sha256(seed.encode()).digest()
+
+    @property
+    def pay_link_key(self) -> bytes:
+        seed = self.pay_link_secret or f"nhacno-pay-link:{self.admin_key}:{self.table_prefix}"
         return hashlib.sha256(seed.encode()).digest()
 
 

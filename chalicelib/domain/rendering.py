@@ -249,7 +249,7 @@ def compile_check(source: TemplateSource) -> None:
 
 def render(source: TemplateSource, context: dict[str, Any]) -> Rendered:
     """Render all three parts; a template that fails raises ``ValidationFailed`` naming the part and line."""
-    values = {"pay_url": None, **context}
+    values = {"pay_url": None, "qr_src": None, **context}
     subject = _run(_compiled(source, "subject"), values, "subject")
     html = _run(_compiled(source, "html"), values, "html")
     text = _run(_compiled(source, "text"), values, "text")
@@ -292,4 +292,5 @@ def sample_context(locale: str) -> dict[str, Any]:
         "payment_memo": "KH00042 HD000123 HD000131",
         "today": "2026-12-04",
         "pay_url": None,
+        "qr_src": None,
     }

@@ -6,9 +6,9 @@ A message names up to 25 reminders of one tenant. For each, independently:
    delivery of the same message, or a second worker, finds nothing to claim and sends nothing.
 2. Re-check at send time: invoices paid meanwhile -> ``skipped``; every recipient suppressed ->
    ``suppressed``; paused customer (bulk and automatic sends) -> ``skipped``.
-3. Render and send. SES throttling and other retryable errors put it back to ``queued`` with
-   exponential backoff and jitter; permanent errors -> ``failed``; a send whose answer was lost ->
-   ``unknown`` (never re-sent automatically).
+3. Render (the VietQR as an inline ``cid:`` image, the pay page link) and send. SES throttling and
+   other retryable errors put it back to ``queued`` with exponential backoff and jitter; permanent
+   errors -> ``failed``; a send whose answer was lost -> ``unknown`` (never re-sent automatically).
 4. Record the outcome conditioned on the claim token, with the exact subject, html and text sent,
    together with the customer's ``last_reminded_at``/``reminder_count`` and the batch's counters in
    one transaction, so the counts never drift from the reminders.
@@ -28,9 +28,9 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.adapters import clock, ids, mailer, queue
-from chalicelib.domain import errors
+from chalicelib.domain import errors, vietqr
 from chalicelib.domain.schemas.reminders import ReminderChoices
-from chalicelib.services import invoices, reminders, suppressions
+from chalicelib.services import invoices, pay_links, reminders, suppressions
 from chalicelib.services import reminder_settings as defaults
 from chalicelib.settings import settings
 from chalicelib.store.base import transaction
@@ -45,6 +45,9 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 900
 # Where each final status is counted on its batch.
 COUNTER = {"sent": "sent", "failed": "failed", "unknown": "failed", "skipped": "skipped", "suppressed": "skipped"}
+# The VietQR travels as an inline image part the html names as <img src="cid:vietqr">: mail clients that
+# block data: URIs (Gmail, Outlook) still show it.
+QR_CID = "vietqr"
 
 
 @dataclass
@@ -178,10 +181,15 @@ def deliver(tenant_id: str, reminder: Reminder, customer: Customer | None, invoi
     except errors.NhacnoError as exc:
         return _final(reminder, "failed", f"The reminder could not be composed: {exc}")
     c.to = to
-    out = reminders.render(c)
+    qr = reminders.qr_payload(c)
+    out = reminders.render(c, pay_url=pay_links.url_for(tenant_id, reminder.reminder_id),
+                           qr_src=f"cid:{QR_CID}" if qr else None)
+    # Attach the code only when the html shows it: a tenant's own template may leave it out, and an
+    # unreferenced inline part appears as a stray attachment in many clients.
+    images = [mailer.InlineImage(QR_CID, vietqr.png_bytes(qr))] if qr and f"cid:{QR_CID}" in out.html else []
     email = mailer.Email(sender=c.sender, sender_name=defaults.company_name(c.tenant), to=to, subject=out.subject,
                          html=out.html, text=out.text, reply_to=c.reply_to, reference=reminder.reminder_id,
-                         tags={"tenant_id": tenant_id, "reminder_id": reminder.reminder_id})
+                         images=images, tags={"tenant_id": tenant_id, "reminder_id": reminder.reminder_id})
     content = [Reminder.to.set(to), Reminder.subject.set(out.subject), Reminder.html.set(out.html),
                Reminder.text.set(out.text), Reminder.sender.set(c.sender), Reminder.amount.set(amount),
                Reminder.invoice_ids.set(still_open), Reminder.template_id.set(c.template_id)]

@@ -16,11 +16,11 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters import clock, ids, queue
-from chalicelib.domain import errors, rendering
+from chalicelib.domain import errors, rendering, vietqr
 from chalicelib.domain.chat_text import chat_text
 from chalicelib.domain.memo import payment_memo
 from chalicelib.domain.schemas.reminders import ManualReminderIn, ReminderChoices
-from chalicelib.services import customers, invoices, tenants
+from chalicelib.services import customers, invoices, pay_links, tenants, vietqr_codes
 from chalicelib.services import reminder_settings as defaults
 from chalicelib.store.customers import Customer
 from chalicelib.store.invoices import Invoice
@@ -103,8 +103,13 @@ def compose(tenant_id: str, customer: Customer, choices: ReminderChoices, *, mem
                        memo=memo, today=today)
 
 
-def context(c: Composition, *, pay_url: str | None = None) -> dict[str, Any]:
-    """The template variables of api.md, from a composition."""
+def context(c: Composition, *, pay_url: str | None = None, qr_src: str | None = None) -> dict[str, Any]:
+    """The template variables of api.md, from a composition.
+
+    ``pay_url`` is the pay page link (the email's "Thanh toán ngay" button); ``qr_src`` the VietQR image's
+    ``src``: ``cid:vietqr`` in a sent email (an inline part, since many mail clients block data URIs) and
+    a data URI in a preview, which a browser shows as it is.
+    """
     customer = customers.customer_view(c.customer, c.today)
     return {
         "company": {"name": defaults.company_name(c.tenant), "reply_to": c.reply_to},
@@ -121,21 +126,30 @@ def context(c: Composition, *, pay_url: str | None = None) -> dict[str, Any]:
         "payment_memo": c.memo,
         "today": c.today,
         "pay_url": pay_url,
+        "qr_src": qr_src,
     }
 
 
-def render(c: Composition) -> rendering.Rendered:
-    return rendering.render(c.source, context(c))
+def render(c: Composition, *, pay_url: str | None = None, qr_src: str | None = None) -> rendering.Rendered:
+    return rendering.render(c.source, context(c, pay_url=pay_url, qr_src=qr_src))
+
+
+def qr_payload(c: Composition) -> str | None:
+    """The reminder's VietQR: its bank account, its amount and its transfer memo; None without an account."""
+    return vietqr_codes.payload_for(c.bank_account, c.amount, c.memo)
 
 
 def preview(tenant_id: str, customer_id: str, choices: ReminderChoices) -> dict[str, Any]:
     customer = customers.get(tenant_id, customer_id)
-    c = compose(tenant_id, customer, choices, memo=payment_memo(customer.code, ids.new_id("rem")))
-    out = render(c)
+    reminder_id = ids.new_id("rem")  # what the reminder would be called: its memo and pay link look real
+    c = compose(tenant_id, customer, choices, memo=payment_memo(customer.code, reminder_id))
+    qr = qr_payload(c)
+    out = render(c, pay_url=pay_links.url_for(tenant_id, reminder_id), qr_src=vietqr.data_uri(qr) if qr else None)
     return {
         "subject": out.subject, "html": out.html, "text": out.text, "from": defaults.from_header(c.tenant, c.sender),
         "to": c.to, "reply_to": c.reply_to, "amount": c.amount, "template_id": c.template_id,
         "invoices": context(c)["invoices"], "payment_memo": c.memo, "bank_account": c.bank_account,
+        "vietqr": qr,
     }
 
 

@@ -35,6 +35,7 @@ class ReminderPreview(Output):
     payment_memo: str | None = None
     template_id: str
     bank_account: dict[str, Any] | None = None
+    vietqr: str | None = Field(default=None, description="The VietQR text the email's QR code carries.")
 
     model_config = {"populate_by_name": True, "from_attributes": True}
 
