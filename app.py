@@ -12,6 +12,7 @@ from chalicelib.routes import (
     events,
     invoices,
     meta,
+    pay,
     receivables,
     reminders,
     senders,
@@ -29,7 +30,7 @@ app.experimental_feature_flags.update(["BLUEPRINTS"])
 app.register_middleware(problem_json, "http")
 
 for blueprint in (meta, tenants, customers, invoices, receivables, reminders, batches, settings_routes, templates,
-                  senders, bank_accounts, suppressions, vietqr):
+                  senders, bank_accounts, suppressions, vietqr, pay):
     app.register_blueprint(blueprint.bp)
 
 if settings.stage == "local":  # the outbox of emails SES accepted, on the local stack only

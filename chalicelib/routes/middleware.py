@@ -36,7 +36,9 @@ def _as_problem(response: Response) -> Response:
     if response.status_code < 400:
         return response
     headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
-    if any(v == PROBLEM_JSON for k, v in response.headers.items() if k.lower() == "content-type"):
+    # Our own problem+json, and the pay page's HTML error pages (a person reads those), pass as they are.
+    if any(v == PROBLEM_JSON or v.startswith("text/html") for k, v in response.headers.items()
+           if k.lower() == "content-type"):
         return response
     body: Any = response.body
     if isinstance(body, (str, bytes)):
