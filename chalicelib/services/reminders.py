@@ -18,7 +18,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.adapters import clock, ids, queue
 from chalicelib.domain import errors, rendering, vietqr
 from chalicelib.domain.chat_text import chat_text
-from chalicelib.domain.memo import payment_memo
+from chalicelib.domain.memo import payment_memo, reminder_code
 from chalicelib.domain.schemas.reminders import ManualReminderIn, ReminderChoices
 from chalicelib.services import customers, invoices, pay_links, tenants, vietqr_codes
 from chalicelib.services import reminder_settings as defaults
@@ -183,7 +183,7 @@ def new_email_reminder(tenant_id: str, customer: Customer, reminder_id: str, c: 
         bank_account_id=(c.bank_account or {}).get("id") if c else choices.bank_account_id,
         invoice_ids=c.invoice_ids if c else (list(choices.invoice_ids) if choices.invoice_ids else None),
         amount=c.amount if c else choices.amount, to=c.to if c else [],
-        payment_memo=c.memo if c else payment_memo(customer.code, reminder_id),
+        payment_memo=c.memo if c else payment_memo(customer.code, reminder_id), memo_code=reminder_code(reminder_id),
         attempts=0, events=[], updated_at=clock.now_iso(),
     )
     if batch_id:

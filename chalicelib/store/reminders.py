@@ -32,6 +32,17 @@ class ByPending(GlobalSecondaryIndex):
     pending_at = UnicodeAttribute(range_key=True)
 
 
+class ByMemoCode(GlobalSecondaryIndex):
+    """Sparse: only reminders with a transfer memo, by its reminder code ("NN" + this), for reconciliation.
+
+    Keys only: reminders carry their rendered html, and a bank transfer needs one GetItem after the match.
+    """
+
+    Meta = index_meta("by_memo_code", KeysOnlyProjection())
+    tenant_id = UnicodeAttribute(hash_key=True)
+    memo_code = UnicodeAttribute(range_key=True)  # domain.memo.reminder_code(reminder_id), e.g. "7K3QXABC"
+
+
 class Reminder(Model):
     Meta = meta("reminders")
     tenant_id = UnicodeAttribute(hash_key=True)
@@ -57,6 +68,7 @@ class Reminder(Model):
     html = UnicodeAttribute(null=True)
     text = UnicodeAttribute(null=True)
     payment_memo = UnicodeAttribute(null=True)
+    memo_code = UnicodeAttribute(null=True)  # the unique part of payment_memo; keys by_memo_code
     sent_at = UnicodeAttribute(null=True)
     ses_message_id = UnicodeAttribute(null=True)
     # Manual entries.
@@ -78,6 +90,7 @@ class Reminder(Model):
     by_customer = ByCustomer()
     by_batch = ByBatch()
     by_pending = ByPending()
+    by_memo_code = ByMemoCode()
 
 
 class ReminderBatch(Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pynamodb.exceptions import TableError
 from pynamodb.models import Model
 
+from chalicelib.store.bank_transactions import BankTransaction
 from chalicelib.store.customers import Customer, UniqueValue
 from chalicelib.store.invoices import Invoice
 from chalicelib.store.reminders import AutoStep, Reminder, ReminderBatch
@@ -25,6 +26,7 @@ MODELS: list[type[Model]] = [
     Reminder,
     ReminderBatch,
     AutoStep,
+    BankTransaction,
 ]
 
 
