@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from chalice import Blueprint, Response
 from chalice.app import Request
@@ -48,6 +48,7 @@ class RouteSpec:
     idempotent: bool
     admin: bool
     extra_statuses: tuple[int, ...] = ()
+    auth: str = "key"
 
 
 ROUTES: list[RouteSpec] = []
@@ -171,8 +172,16 @@ def shape(model: type[BaseModel] | None, result: Any) -> Any:
     return model.model_validate(result).model_dump(mode="json", by_alias=True)
 
 
-def authenticate(call: Call, *, admin: bool) -> None:
-    header = call.request.headers.get("authorization") or ""
+def authenticate(call: Call, *, admin: bool, mode: str = "key") -> None:
+    """Resolve the caller's tenant from the bearer key; on ``key_or_signature`` routes a request with no
+    ``Authorization`` header may instead carry a webhook signature of its raw body (services/auth.py)."""
+    headers = call.request.headers
+    header = headers.get("authorization") or ""
+    if mode == "key_or_signature" and not header.strip() and (
+            headers.get(auth.SIGNATURE_HEADER) or headers.get(auth.TENANT_HEADER)):
+        call.tenant_id = auth.tenant_for_signature(headers.get(auth.TENANT_HEADER) or "", call.request.raw_body or b"",
+                                                   headers.get(auth.SIGNATURE_HEADER) or "")
+        return
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.Unauthorized(detail="Send your API key as 'Authorization: Bearer <key>'.")
@@ -186,20 +195,26 @@ def authenticate(call: Call, *, admin: bool) -> None:
 def endpoint(bp: Blueprint, method: str, path: str, *, summary: str, tag: str,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | None = None, status: int = 200, public: bool = False,
-             admin: bool = False, idempotent: bool = False, extra_statuses: tuple[int, ...] = ()
+             admin: bool = False, idempotent: bool = False, extra_statuses: tuple[int, ...] = (),
+             auth: Literal["key", "key_or_signature"] = "key",
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``view(call, **path_params)`` as a route, with all the shared handling around it."""
+    """Register ``view(call, **path_params)`` as a route, with all the shared handling around it.
+
+    ``auth="key_or_signature"`` also accepts a request signed with the tenant's webhook secret
+    (``X-Nhacno-Signature`` + ``X-Nhacno-Tenant``) instead of a bearer key, for bank feeds.
+    """
+    auth_mode = auth
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         ROUTES.append(RouteSpec(method, path, summary, tag, body, query, response, status, public,
-                                idempotent, admin, extra_statuses))
+                                idempotent, admin, extra_statuses, auth_mode))
 
         def handler(**params: str) -> Response:
             request = bp.current_request
             call = Call(request=request, params=params)
             try:
                 if not public:
-                    authenticate(call, admin=admin)
+                    authenticate(call, admin=admin, mode=auth_mode)
                 if query is not None:
                     call.query = validate(query, dict(request.query_params or {}), where="query")
                 if body is not None:

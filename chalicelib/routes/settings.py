@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.domain.schemas.bank_transactions import WebhookSecretOut
 from chalicelib.domain.schemas.settings import SettingsOut, SettingsPatch
 from chalicelib.routes.http import Call, endpoint
 from chalicelib.services import settings
@@ -24,3 +25,16 @@ def get_settings(call: Call) -> dict[str, Any]:
           tag=TAG, body=SettingsPatch, response=SettingsOut, extra_statuses=(409,))
 def update_settings(call: Call) -> dict[str, Any]:
     return settings.update_settings(call.tenant_id, call.body)
+
+
+@endpoint(bp, "GET", "/v1/settings/webhook-secret",
+          summary="The secret bank feeds sign POST /v1/bank-transactions with (made on first read)", tag=TAG,
+          response=WebhookSecretOut)
+def get_webhook_secret(call: Call) -> dict[str, Any]:
+    return settings.webhook_secret(call.tenant_id)
+
+
+@endpoint(bp, "POST", "/v1/settings/webhook-secret",
+          summary="Rotate the webhook secret; the old one stops working at once", tag=TAG, response=WebhookSecretOut)
+def rotate_webhook_secret(call: Call) -> dict[str, Any]:
+    return settings.rotate_webhook_secret(call.tenant_id)

@@ -1,9 +1,13 @@
-"""API keys: issue, list, revoke, and resolve a bearer key to its tenant.
+"""API keys: issue, list, revoke, and resolve a bearer key to its tenant; and webhook signatures.
 
 A key reads ``nk.<tenant_id>.<key_id>.<secret>``: the tenant and key ids let us fetch the one key item
 by its primary key (every key leads with the tenant id), and only a SHA-256 of the secret is stored.
 Resolved keys are cached per process for at most ``key_cache_seconds`` (60 s), and a revocation clears
 the cache of the instance that made it at once.
+
+A bank feed that holds no API key signs instead: ``X-Nhacno-Signature`` is the hex HMAC-SHA256 of the
+raw body under the tenant's webhook secret, and ``X-Nhacno-Tenant`` names the tenant. The tenant item
+is read fresh for each signed request (no cache), so a rotated secret stops working everywhere at once.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.adapters import clock, ids
 from chalicelib.domain import errors
 from chalicelib.settings import settings
-from chalicelib.store.tenants import ApiKey
+from chalicelib.store.tenants import ApiKey, Tenant
 
 PREFIX = "nk"
+SIGNATURE_HEADER = "X-Nhacno-Signature"
+TENANT_HEADER = "X-Nhacno-Tenant"
+MAX_TENANT_ID = 100
 _cache: dict[str, tuple[str, str, float]] = {}
 _lock = threading.Lock()
 
@@ -104,3 +111,27 @@ def tenant_for_key(token: str) -> tuple[str, str]:
 def forget_cache() -> None:
     with _lock:
         _cache.clear()
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature a webhook sender puts in ``X-Nhacno-Signature``: hex HMAC-SHA256 of the raw body."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def tenant_for_signature(tenant_id: str, body: bytes, signature: str) -> str:
+    """The tenant whose webhook secret signed ``body``, or 401 (one answer for every reason)."""
+    refused = errors.Unauthorized(detail=f"Sign the raw body with the tenant's webhook secret in {SIGNATURE_HEADER} "
+                                         f"(hex HMAC-SHA256) and name the tenant in {TENANT_HEADER}.")
+    given = signature.strip().lower().removeprefix("sha256=")
+    tenant_id = tenant_id.strip()
+    if not given or not tenant_id or len(tenant_id) > MAX_TENANT_ID or not tenant_id.isascii():
+        raise refused
+    try:
+        secret = Tenant.get(tenant_id).webhook_secret or ""
+    except DoesNotExist:
+        secret = ""
+    # Compute a digest even without a secret, so an unknown tenant answers no faster than a bad signature.
+    expected = sign(secret or "no secret", body)
+    if not hmac.compare_digest(expected.encode(), given.encode()) or not secret:
+        raise refused
+    return tenant_id

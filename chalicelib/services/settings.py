@@ -16,7 +16,9 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from chalicelib.adapters import clock
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.adapters import clock, ids
 from chalicelib.domain import errors
 from chalicelib.domain.schemas.settings import SettingsPatch
 from chalicelib.services import senders, tenants
@@ -24,7 +26,7 @@ from chalicelib.settings import settings as config
 from chalicelib.store.base import transaction
 from chalicelib.store.settings_items import BankAccount, Template
 from chalicelib.store.tenants import Tenant
-from chalicelib.store.tx import retry_on_race
+from chalicelib.store.tx import lost_race, retry_on_race
 
 DEFAULT_LOCALE = "vi"
 DEFAULT_CURRENCY = "VND"
@@ -187,3 +189,34 @@ def _checked(tenant_id: str, name: str, value: Any, change: TenantChange) -> Any
             change.also += template_exists_check(tenant_id, value["template_id"], "auto_reminders.template_id")
         value["rules"] = sorted(value.get("rules") or [], key=lambda rule: rule["offset_days"])
     return value
+
+
+# --- the webhook secret bank feeds sign with ---------------------------------------------------------
+
+WEBHOOK_SECRET_BYTES = 32
+
+
+def webhook_secret(tenant_id: str) -> dict[str, Any]:
+    """The tenant's webhook secret, made on first read, so a tenant never has to rotate to get one.
+
+    Created with a conditional update (only if none exists), so two first reads agree on one secret.
+    """
+    tenant = read_tenant(tenant_id)
+    if not tenant.webhook_secret:
+        try:
+            tenant.update(actions=[Tenant.webhook_secret.set(ids.new_secret(WEBHOOK_SECRET_BYTES)),
+                                   Tenant.version.add(1)],
+                          condition=Tenant.tenant_id.exists() & Tenant.webhook_secret.does_not_exist())
+        except UpdateError as exc:
+            if not lost_race(exc):
+                raise
+            tenant = read_tenant(tenant_id)
+        tenants.forget(tenant_id)
+    return {"tenant_id": tenant_id, "secret": tenant.webhook_secret}
+
+
+def rotate_webhook_secret(tenant_id: str) -> dict[str, Any]:
+    """A new secret; the old one stops verifying at once (signed requests read the tenant fresh)."""
+    secret = ids.new_secret(WEBHOOK_SECRET_BYTES)
+    change_tenant(tenant_id, lambda tenant: TenantChange(values={"webhook_secret": secret}))
+    return {"tenant_id": tenant_id, "secret": secret}
