@@ -7,6 +7,7 @@ from chalice.app import CloudWatchEvent, SNSEvent, SQSEvent
 
 from chalicelib.routes import (
     bank_accounts,
+    bank_transactions,
     batches,
     customers,
     events,
@@ -30,7 +31,7 @@ app.experimental_feature_flags.update(["BLUEPRINTS"])
 app.register_middleware(problem_json, "http")
 
 for blueprint in (meta, tenants, customers, invoices, receivables, reminders, batches, settings_routes, templates,
-                  senders, bank_accounts, suppressions, vietqr, pay):
+                  senders, bank_accounts, suppressions, vietqr, bank_transactions, pay):
     app.register_blueprint(blueprint.bp)
 
 if settings.stage == "local":  # the outbox of emails SES accepted, on the local stack only

@@ -127,6 +127,17 @@ def mark_reminded(tenant_id: str, customer_id: str, at: str) -> None:
             raise
 
 
+def add_credit(tx: Any, tenant_id: str, customer_id: str, amount: int) -> None:
+    """Keep ``amount`` (an over-payment) as the customer's credit, inside the caller's transaction.
+
+    An ADD, so concurrent credits both count; the version moves too, so an invoice or payment write
+    that read the customer before this (and saves the whole item) loses its condition and retries
+    instead of writing the old credit back.
+    """
+    tx.update(Customer(tenant_id, customer_id), actions=[Customer.credit.add(amount), Customer.version.add(1)],
+              condition=Customer.customer_id.exists())
+
+
 def _unique_emails(emails: list[str]) -> list[str]:
     seen: dict[str, str] = {}
     for email in emails:

@@ -176,18 +176,52 @@ def record_payment(tenant_id: str, invoice_id: str, data: PaymentIn) -> tuple[Pa
         owed = outstanding(invoice)
         if data.amount > owed:
             raise errors.invalid("amount", f"must be at most the outstanding {owed}")
-        customer = customers.get(tenant_id, invoice.customer_id)
         payment = Payment(id=payment_id, amount=data.amount, paid_on=data.paid_on.isoformat(), method=data.method,
                           reference=data.reference, created_at=clock.now_iso())
-        invoice.payments = [*(invoice.payments or []), payment]
-        invoice.amount_paid = int(invoice.amount_paid or 0) + data.amount
-        invoice.status = status_for(int(invoice.amount), int(invoice.amount_paid))
-        closes = invoice.status == "paid"
-        customers.move_open_amount(customer, {invoice.due_date: -data.amount}, invoice_id, is_open=not closes)
-        _commit(invoice, customer)
+        _pay(tenant_id, invoice, payment)
         return payment, invoice
 
     return retry_on_race(step)
+
+
+def record_payment_once(tenant_id: str, invoice_id: str, data: PaymentIn) -> tuple[Payment | None, Invoice]:
+    """Pay up to ``data.amount`` of what is outstanding, once per ``data.reference`` on this invoice.
+
+    For reconciliation, where a crash and a retry (or a second worker) replay the same transfer: the
+    payment already recorded under the reference is returned instead of a second one, and the check
+    runs inside the version-conditioned step, so two writers can never both add it. Nothing
+    outstanding (paid meanwhile, or void) -> ``(None, invoice)``.
+    """
+    if not data.reference:
+        raise ValueError("record_payment_once needs a reference")
+    payment_id = ids.new_id("pay")
+
+    def step() -> tuple[Payment | None, Invoice]:
+        invoice = get(tenant_id, invoice_id)
+        for earlier in invoice.payments or []:
+            if earlier.reference == data.reference:
+                return earlier, invoice
+        amount = min(data.amount, outstanding(invoice))
+        if amount <= 0:
+            return None, invoice
+        payment = Payment(id=payment_id, amount=amount, paid_on=data.paid_on.isoformat(), method=data.method,
+                          reference=data.reference, created_at=clock.now_iso())
+        _pay(tenant_id, invoice, payment)
+        return payment, invoice
+
+    return retry_on_race(step)
+
+
+def _pay(tenant_id: str, invoice: Invoice, payment: Payment) -> None:
+    """Add a checked payment to the invoice and move its customer's totals, in one transaction."""
+    customer = customers.get(tenant_id, invoice.customer_id)
+    invoice.payments = [*(invoice.payments or []), payment]
+    invoice.amount_paid = int(invoice.amount_paid or 0) + int(payment.amount)
+    invoice.status = status_for(int(invoice.amount), int(invoice.amount_paid))
+    closes = invoice.status == "paid"
+    customers.move_open_amount(customer, {invoice.due_date: -int(payment.amount)}, invoice.invoice_id,
+                               is_open=not closes)
+    _commit(invoice, customer)
 
 
 def _add(moves: dict[str, int], due: str, delta: int) -> None:
