@@ -210,3 +210,17 @@ def test_idempotency_key_on_send_queues_one_reminder(api, owing, app):
     assert api.post(path, {"amount": 1000}, headers={"Idempotency-Key": "send-1"}).status_code == 422
     worker.drain(app)
     assert len(worker.sent_emails()) == 1
+
+
+@freeze_time(NOW)
+def test_customer_without_email_is_reminded_at_the_extra_recipients(api, app):
+    customer = factories.customer(api, emails=[])
+    factories.invoice(api, customer["id"])
+    path = f"/v1/customers/{customer['id']}/reminders"
+    assert api.post(path, {}).status_code == 422  # nobody to send to
+    response = api.post(path, {"extra_recipients": ["chu.nha@example.vn"]})
+    assert response.status_code == 202, response.body
+    worker.drain(app)
+    reminder = api.get(f"/v1/reminders/{response.data['id']}").data
+    assert reminder["status"] == "sent", reminder["last_error"]
+    assert reminder["to"] == ["chu.nha@example.vn"]

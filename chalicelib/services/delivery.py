@@ -173,7 +173,8 @@ def deliver(tenant_id: str, reminder: Reminder, customer: Customer | None, invoi
     if not to:
         return _final(reminder, "suppressed", "Every recipient is on the suppression list.")
     choices = ReminderChoices.model_construct(
-        template_id=reminder.template_id, sender=reminder.sender, extra_recipients=[],
+        template_id=reminder.template_id, sender=reminder.sender,
+        extra_recipients=list(reminder.extra_recipients or []),
         bank_account_id=reminder.bank_account_id, invoice_ids=still_open, amount=amount)
     try:
         c = reminders.compose(tenant_id, customer, choices, memo=reminder.payment_memo,

@@ -33,7 +33,13 @@ def run() -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
     # The one place that walks all tenants: a scheduled job, not a request path.
     for tenant in Tenant.scan(attributes_to_get=["tenant_id"]):
-        for name, value in run_tenant(tenant.tenant_id).items():
+        try:
+            counts = run_tenant(tenant.tenant_id)
+        except Exception:  # one tenant's trouble must not stop retries and reminders for the others
+            log.exception("scheduled run failed for tenant %s", tenant.tenant_id)
+            totals["tenants_failed"] += 1
+            continue
+        for name, value in counts.items():
             totals[name] += value
     log.info("scheduled run %s", dict(totals))
     return dict(totals)
