@@ -15,6 +15,7 @@ so a worker sending a batch compiles each template once.
 
 from __future__ import annotations
 
+import math
 import threading
 import traceback
 from collections import OrderedDict
@@ -38,6 +39,7 @@ CACHE_SIZE = 128
 MAX_OUTPUT_CHARS = 1_000_000
 MAX_SEQUENCE = 100_000
 MAX_RANGE = 1_000
+MAX_POWER_BITS = 4096  # a power beyond ~1,200 digits is no amount of money
 _TEMPLATE_FILENAME = "<template>"
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -118,6 +120,10 @@ class _Sandbox(SandboxedEnvironment):
         if operator == "**":
             if isinstance(right, int | float) and abs(right) > 64:
                 raise SecurityError("exponent too large")
+            # Chained powers multiply exponents ((9 ** 64) ** 64 ** 64 has 10**7 digits): bound the result too.
+            if isinstance(left, int | float) and abs(left) > 1 and isinstance(right, int | float) and \
+                    right * math.log2(abs(left)) > MAX_POWER_BITS:
+                raise SecurityError("number too large")
             return left**right
         if isinstance(left, str | list | tuple) and isinstance(right, int) and len(left) * right > MAX_SEQUENCE:
             raise SecurityError("sequence too long")
