@@ -40,7 +40,8 @@ if settings.stage == "local":  # the outbox of emails SES accepted, on the local
     app.register_blueprint(local.bp)
 
 
-@app.on_sqs_message(queue=settings.queue_name, batch_size=10, name="send_worker")
+# Four messages of up to 50 reminders: at most 200 emails an invocation, well inside the 60 s timeout.
+@app.on_sqs_message(queue=settings.queue_name, batch_size=4, name="send_worker")
 def send_worker(event: SQSEvent) -> dict[str, Any]:
     return events.on_send_queue(event)
 

@@ -16,15 +16,17 @@ log = logging.getLogger("nhacno.events")
 
 def on_send_queue(event: Any) -> dict[str, Any]:
     from chalicelib.services import delivery
+    from chalicelib.services import reminder_settings as defaults
 
     failures = []
-    for record in event:
-        try:
-            delivery.handle(json.loads(record.body))
-        except Exception:
-            log.exception("send record failed; left for redelivery", extra={"message_id": record.to_dict().get(
-                "messageId")})
-            failures.append({"itemIdentifier": record.to_dict().get("messageId", "")})
+    with defaults.remembered():  # one look-up per template, sender and account for the whole invocation
+        for record in event:
+            message_id = record.to_dict().get("messageId", "")
+            try:
+                delivery.handle(json.loads(record.body))
+            except Exception:
+                log.exception("send record failed; left for redelivery", extra={"message_id": message_id})
+                failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}
 
 

@@ -16,16 +16,15 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.adapters import clock, ids, queue
+from chalicelib.adapters import clock, ids
 from chalicelib.domain.schemas.reminders import ReminderChoices
-from chalicelib.services import reminders, tenants
+from chalicelib.services import delivery, reminders, tenants
 from chalicelib.store.base import transaction
 from chalicelib.store.customers import Customer
 from chalicelib.store.invoices import Invoice
 from chalicelib.store.reminders import AutoStep, Reminder
 from chalicelib.store.tx import lost_race
 
-PER_MESSAGE = 25
 TX_ITEMS = 100  # DynamoDB's most items in one TransactWriteItems
 
 
@@ -87,8 +86,7 @@ def run(tenant_id: str) -> int:
         if reminder_id:
             created.append(reminder_id)
     if created:
-        queue.send_many([{"kind": "send", "tenant_id": tenant_id, "reminder_ids": created[i:i + PER_MESSAGE]}
-                         for i in range(0, len(created), PER_MESSAGE)])
+        delivery.enqueue(tenant_id, created)
     return len(created)
 
 

@@ -3,7 +3,7 @@
 The API stores the batch and puts one ``expand`` message on the queue; it never walks the customers
 itself, so 10,000 customers return in one bounded request. The expander takes a page of customers,
 writes their reminders (``queued``, or ``skipped`` with a reason), queues them with SendMessageBatch
-(25 reminders a message, 10 messages a call), and queues the next page. Reminder ids are derived from
+(50 reminders a message, 10 messages a call), and queues the next page. Reminder ids are derived from
 the batch and customer ids, so an expand message delivered twice writes nothing twice.
 """
 
@@ -18,8 +18,8 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.adapters import clock, ids, queue
 from chalicelib.domain import errors
 from chalicelib.domain.schemas.reminders import BatchIn, ReminderChoices
+from chalicelib.services import delivery, reminders, tenants
 from chalicelib.services import reminder_settings as defaults
-from chalicelib.services import reminders, tenants
 from chalicelib.store.base import transaction
 from chalicelib.store.customers import NOTHING_DUE, Customer
 from chalicelib.store.paging import query_page
@@ -27,7 +27,6 @@ from chalicelib.store.reminders import Reminder, ReminderBatch
 from chalicelib.store.tx import lost_race
 
 PAGE = 250
-PER_MESSAGE = 25
 REQUEST_PART_CHARS = 150_000
 PART_MARK = "#request#"  # batch_id of the items that hold a big request, next to their batch
 
@@ -122,8 +121,7 @@ def expand(tenant_id: str, batch_id: str, cursor: str | None) -> None:
             cursor=cursor, limit=PAGE)
         page = [(c.customer_id, c) for c in items]
     queued = _write_page(tenant_id, batch, request, page, count_total=not request.get("customer_ids"))
-    queue.send_many([{"kind": "send", "tenant_id": tenant_id, "reminder_ids": queued[i:i + PER_MESSAGE]}
-                     for i in range(0, len(queued), PER_MESSAGE)])
+    delivery.enqueue(tenant_id, queued)
     if next_cursor:
         queue.send({"kind": "expand", "tenant_id": tenant_id, "batch_id": batch_id, "cursor": next_cursor})
         return

@@ -41,6 +41,10 @@ from chalicelib.store.tx import lost_race
 
 log = logging.getLogger("nhacno.delivery")
 
+# Reminders named by one send message: a larger message spreads the claim, reads and record of the
+# worker over more emails (requests per email), a smaller one bounds one record's work.
+REMINDERS_PER_MESSAGE = 50
+RECORD_CHUNK = 25  # reminders + their customers + the batch stay under a transaction's 100 items
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 900
 # Where each final status is counted on its batch.
@@ -65,6 +69,13 @@ def backoff_seconds(attempts: int) -> int:
     """Exponential backoff with full jitter: 30 s, 60 s, 120 s ... capped at 15 minutes."""
     ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
     return int(random.uniform(ceiling / 2, ceiling))
+
+
+def enqueue(tenant_id: str, reminder_ids: list[str]) -> None:
+    """Put reminders on the send queue, ``REMINDERS_PER_MESSAGE`` a message, ten messages a call."""
+    queue.send_many([{"kind": "send", "tenant_id": tenant_id,
+                      "reminder_ids": reminder_ids[i:i + REMINDERS_PER_MESSAGE]}
+                     for i in range(0, len(reminder_ids), REMINDERS_PER_MESSAGE)])
 
 
 def handle(message: dict[str, Any]) -> None:
@@ -230,8 +241,8 @@ def _retry(reminder: Reminder, reason: str) -> Outcome:
 
 def record(tenant_id: str, outcomes: list[Outcome], token: str) -> None:
     """Write outcomes conditioned on our claim, with customer and batch counters, 25 reminders a transaction."""
-    for start in range(0, len(outcomes), 25):
-        chunk = outcomes[start:start + 25]
+    for start in range(0, len(outcomes), RECORD_CHUNK):
+        chunk = outcomes[start:start + RECORD_CHUNK]
         try:
             _record_together(tenant_id, chunk, token)
         except TransactWriteError as exc:

@@ -17,7 +17,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.adapters import clock, queue
+from chalicelib.adapters import clock
 from chalicelib.services import auto_reminders, batches, delivery
 from chalicelib.settings import settings
 from chalicelib.store.base import transaction
@@ -74,8 +74,7 @@ def settle_pending(tenant_id: str) -> dict[str, int]:
                       "automatically: check the recipient's inbox, then send a new reminder if needed.")
             counts["unknown"] += _finish(reminder, "unknown", reason, Reminder.claim == reminder.claim)
     if requeue:
-        queue.send_many([{"kind": "send", "tenant_id": tenant_id, "reminder_ids": requeue[i:i + 25]}
-                         for i in range(0, len(requeue), 25)])
+        delivery.enqueue(tenant_id, requeue)
     counts["requeued"] = len(requeue)
     return counts
 
