@@ -63,11 +63,13 @@ T = TypeVar("T")
 class Input(BaseModel):
     """Request bodies: unknown fields are refused rather than silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # defer_build: validators are built on first use, not at import (a cold Lambda builds only the
+    # models its first request needs).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class Output(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
 
 
 class Page(Output, Generic[T]):

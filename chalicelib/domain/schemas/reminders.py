@@ -37,7 +37,7 @@ class ReminderPreview(Output):
     bank_account: dict[str, Any] | None = None
     vietqr: str | None = Field(default=None, description="The VietQR text the email's QR code carries.")
 
-    model_config = {"populate_by_name": True, "from_attributes": True}
+    model_config = {"populate_by_name": True, "from_attributes": True, "defer_build": True}
 
 
 class ReminderText(Output):
