@@ -1,7 +1,9 @@
 """The one AWS client factory: lazy, cached per process, pointed at the configured endpoint.
 
-Clients are created on first use, never at import, so importing the app costs nothing and a Lambda
-reuses one client per service across invocations.
+Every client, ours and PynamoDB's (chalicelib/store/base.py), is made from one botocore session,
+created on first use: importing the app costs nothing, a cold Lambda parses botocore's endpoint and
+credential setup once rather than once per client, and boto3 is not needed at all (its sessions add
+nothing the SQS and SES clients use). A Lambda reuses one client per service across invocations.
 """
 
 from __future__ import annotations
@@ -12,7 +14,26 @@ from typing import Any
 from chalicelib.settings import settings
 
 _clients: dict[str, Any] = {}
-_lock = threading.Lock()
+# Re-entrant: client() creates the session while holding it.
+_lock = threading.RLock()
+_session: Any = None
+
+
+def session() -> Any:
+    """The process's one botocore session; its ``create_client`` is serialised (it is not thread-safe)."""
+    global _session
+    if _session is None:
+        with _lock:
+            if _session is None:
+                import botocore.session  # deferred: keeps cold imports of the API small
+
+                class SharedSession(botocore.session.Session):
+                    def create_client(self, *args: Any, **kwargs: Any) -> Any:
+                        with _lock:
+                            return super().create_client(*args, **kwargs)
+
+                _session = SharedSession()
+    return _session
 
 
 def client(service: str) -> Any:
@@ -21,7 +42,6 @@ def client(service: str) -> Any:
         return found
     with _lock:
         if service not in _clients:
-            import boto3  # deferred: keeps cold imports of the API small
             from botocore.config import Config
 
             kwargs: dict[str, Any] = {"region_name": settings.region}
@@ -30,7 +50,7 @@ def client(service: str) -> Any:
                 kwargs["config"] = Config(retries={"total_max_attempts": 1, "mode": "standard"})
             if settings.aws_endpoint:
                 kwargs["endpoint_url"] = settings.aws_endpoint
-            _clients[service] = boto3.session.Session().client(service, **kwargs)
+            _clients[service] = session().create_client(service, **kwargs)
         return _clients[service]
 
 

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.adapters import aws
 from chalicelib.settings import settings
 
 
 def _share_one_botocore_session() -> None:
-    """One botocore session for every PynamoDB model instead of one each.
+    """One botocore session for every PynamoDB model instead of one each: the adapters' own.
 
     PynamoDB gives each model class a session of its own, and each new session parses botocore's
     service and endpoint files again (~0.2 s of CPU per model): a cold Lambda touching five tables
-    would pay a second for it. Client creation from a shared session is not thread-safe, hence the lock.
+    would pay a second for it. ``aws.session`` makes the session on first use, not at import, and
+    serialises client creation (a session's ``create_client`` is not thread-safe).
     """
-    import threading
-
-    import botocore.session
     from pynamodb.connection import base as connection_base
 
-    lock = threading.Lock()
-
-    class SharedSession(botocore.session.Session):
-        def create_client(self, *args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return super().create_client(*args, **kwargs)
-
-    shared = SharedSession()
-    connection_base.get_session = lambda: shared  # type: ignore[attr-defined]
+    connection_base.get_session = aws.session  # type: ignore[attr-defined]
 
 
 _share_one_botocore_session()
