@@ -35,13 +35,28 @@ DEFAULT_REGION = "ap-southeast-1"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "templates")
 
 
+# botocore ships the models of every AWS service (16 MB of a 21 MB zip); the Lambda makes clients for these.
+BOTOCORE_SERVICES = {"dynamodb", "sqs", "ses", "sts", "sso", "sso-oidc"}
+PRUNE_VERSION = "botocore-services-1"
+
+
+def prune_botocore(site: Path) -> None:
+    """Drop the models of services the app never calls (the top-level endpoint files stay)."""
+    data = site / "botocore" / "data"
+    if not data.is_dir():
+        return
+    for entry in data.iterdir():
+        if entry.is_dir() and entry.name not in BOTOCORE_SERVICES:
+            shutil.rmtree(entry)
+
+
 def dependencies(requirements: Path) -> Path:
     """The Lambda's site-packages for ``requirements``, built on first use and kept under build/deps/."""
     from chalice.deploy.packager import DependencyBuilder
     from chalice.utils import OSUtils
 
     runtime = f"cp{sys.version_info.major}{sys.version_info.minor}"  # chalice targets the local Python's runtime
-    key = hashlib.sha256(requirements.read_bytes() + f"{runtime}-x86_64".encode()).hexdigest()[:20]
+    key = hashlib.sha256(requirements.read_bytes() + f"{runtime}-x86_64-{PRUNE_VERSION}".encode()).hexdigest()[:20]
     target = DEPS / key
     if target.is_dir():
         return target
@@ -49,6 +64,7 @@ def dependencies(requirements: Path) -> Path:
     building = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=DEPS))
     print(f"Building the Lambda's dependencies from {requirements.name} (once per change of it)...", flush=True)
     DependencyBuilder(OSUtils()).build_site_packages(runtime, str(requirements), str(building / "site"))
+    prune_botocore(building / "site")
     try:
         (building / "site").rename(target)  # atomic: a directory under its final name is complete
     except OSError:

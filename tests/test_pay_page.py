@@ -162,3 +162,11 @@ def test_token_round_trip_and_shape():
     link = pay_links.read(token, key=b"k")
     assert (link.tenant_id, link.reminder_id) == ("ten_abc", "rem_xyz")
     assert pay_links.read(token, key=b"other") is None
+
+
+def test_a_token_differing_only_in_base64_spare_bits_is_refused():
+    token = pay_links.token_for("ten_a", "rem_b")
+    ids_part, mac = token.split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    assert pay_links.read(token) is not None
+    assert [c for c in alphabet if c != mac[-1] and pay_links.read(f"{ids_part}.{mac[:-1]}{c}")] == []

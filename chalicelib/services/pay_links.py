@@ -76,11 +76,12 @@ def read(token: str, *, key: bytes | None = None) -> PayLink | None:
     ids_part, mac_part = token.split(".")
     try:
         tenant_id, separator, reminder_id = _unb64(ids_part).decode("utf-8").partition(_SEPARATOR)
-        mac = _unb64(mac_part)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     if not separator or not tenant_id or not reminder_id:
         return None
-    if not hmac.compare_digest(mac, _mac(tenant_id, reminder_id, key)):
+    # Compare the text, not decoded bytes: base64's last character carries spare bits, so a token
+    # differing there would otherwise decode to the same signature and be accepted.
+    if not hmac.compare_digest(mac_part.encode(), _b64(_mac(tenant_id, reminder_id, key)).encode()):
         return None
     return PayLink(tenant_id, reminder_id)
