@@ -29,10 +29,11 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    shared = tmp_path_factory.getbasetemp().parent  # the same directory for every xdist worker of this run
-    out = shared / f"package-{STAGE}"
-    with open(shared / f"package-{STAGE}.lock", "w") as lock:
+def packaged(tmp_path_factory: pytest.TempPathFactory, testrun_uid: str) -> Path:
+    # The same directory for every xdist worker of this run, and a new one for each run.
+    shared = tmp_path_factory.getbasetemp().parent
+    out = shared / f"package-{STAGE}-{testrun_uid}"
+    with open(shared / f"package-{STAGE}-{testrun_uid}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (out / "built").exists():
             run = subprocess.run([sys.executable, "-m", "infra.package", "--stage", STAGE, "--out", str(out),
