@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 from collections import Counter
+from datetime import timedelta
 from email import policy
 from typing import Any
 from unittest import mock
@@ -11,6 +12,7 @@ from unittest import mock
 import pytest
 from freezegun import freeze_time
 
+from chalicelib.adapters import aws, queue
 from chalicelib.domain.schemas.customers import CustomerIn
 from chalicelib.domain.schemas.invoices import InvoiceIn
 from chalicelib.services import customers as customer_service
@@ -322,6 +324,38 @@ def test_batch_of_many_unknown_ids_is_walked_page_by_page_and_all_skipped(api, a
         listed = batch_reminders(api, response.data["id"])
     assert sorted(r["customer_id"] for r in listed) == ids
     assert worker.sent_emails() == []
+
+
+@freeze_time(NOW)
+def test_every_expand_message_delivered_twice_still_walks_each_page_once(api, app):
+    ids = [f"cus_unknown{i:05d}" for i in range(620)]
+    with dynamodb_transactions_like_aws():
+        batch_id = api.post("/v1/reminder-batches", {"customer_ids": ids}).data["id"]
+        expand_deliveries = 0
+        while messages := worker.receive():
+            expand_deliveries += len(messages)
+            worker.deliver(app, messages, delete=False)  # SQS hands each one out again
+            worker.deliver(app, messages)
+        scheduler.run()
+        view = counts(api.get(f"/v1/reminder-batches/{batch_id}").data)
+    assert expand_deliveries == 3  # pages 0, 250 and 500: the duplicates queued no page of their own
+    assert view == {"total": 620, "queued": 0, "sent": 0, "failed": 0, "skipped": 620, "status": "done"}
+
+
+def test_an_expansion_whose_next_page_message_was_lost_is_resumed_by_the_scheduler(api, app):
+    ids = [f"cus_unknown{i:05d}" for i in range(620)]
+    with freeze_time(NOW) as frozen, dynamodb_transactions_like_aws():
+        batch_id = api.post("/v1/reminder-batches", {"customer_ids": ids}).data["id"]
+        worker.deliver(app, worker.receive())  # page 0, which queues page 250 ...
+        aws.client("sqs").purge_queue(QueueUrl=queue.queue_url())  # ... and that message is lost
+        scheduler.run()
+        assert worker.receive() == []  # not stalled yet
+        frozen.tick(timedelta(minutes=16))
+        scheduler.run()
+        worker.drain(app)
+        scheduler.run()
+        view = counts(api.get(f"/v1/reminder-batches/{batch_id}").data)
+    assert view == {"total": 620, "queued": 0, "sent": 0, "failed": 0, "skipped": 620, "status": "done"}
 
 
 @freeze_time(NOW)

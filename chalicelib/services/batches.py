@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.adapters import clock, ids, queue
 from chalicelib.domain import errors
@@ -104,8 +104,8 @@ def expand(tenant_id: str, batch_id: str, cursor: str | None) -> None:
         batch = ReminderBatch.get(tenant_id, batch_id)
     except DoesNotExist:
         return
-    if batch.expanded:
-        return
+    if batch.expanded or (batch.expand_cursor or "") != (cursor or ""):
+        return  # done already, or a duplicate of a page whose successor is already on its way
     request = _request_of(batch)
     if request.get("customer_ids"):
         start = int(cursor or 0)
@@ -122,10 +122,36 @@ def expand(tenant_id: str, batch_id: str, cursor: str | None) -> None:
         page = [(c.customer_id, c) for c in items]
     queued = _write_page(tenant_id, batch, request, page, count_total=not request.get("customer_ids"))
     delivery.enqueue(tenant_id, queued)
+    now = clock.now_iso()
+    moves = [ReminderBatch.expand_cursor.set(next_cursor or ""), ReminderBatch.expand_at.set(now)]
+    if not next_cursor:
+        moves.append(ReminderBatch.expanded.set(now))
+    same_page = ReminderBatch.expand_cursor == (cursor or "")
+    if not cursor:
+        same_page = same_page | ReminderBatch.expand_cursor.does_not_exist()
+    try:
+        ReminderBatch(tenant_id, batch_id).update(actions=moves, condition=same_page)
+    except UpdateError as exc:
+        if lost_race(exc):
+            return  # a concurrent duplicate moved the cursor and queues the next page itself
+        raise
     if next_cursor:
         queue.send({"kind": "expand", "tenant_id": tenant_id, "batch_id": batch_id, "cursor": next_cursor})
-        return
-    ReminderBatch(tenant_id, batch_id).update(actions=[ReminderBatch.expanded.set(clock.now_iso())])
+
+
+STALLED_EXPAND_SECONDS = 900
+
+
+def _resume_if_stalled(batch: ReminderBatch) -> bool:
+    """Queue the expander again for a batch whose next page was never queued (a crash between moving
+    the cursor and sending the message); the cursor guard makes a needless resume harmless."""
+    last = batch.expand_at or batch.created_at
+    if batch.expanded or last > clock.iso(clock.now(), plus_seconds=-STALLED_EXPAND_SECONDS):
+        return False
+    queue.send({"kind": "expand", "tenant_id": batch.tenant_id, "batch_id": batch.batch_id,
+                "cursor": batch.expand_cursor or None})
+    batch.update(actions=[ReminderBatch.expand_at.set(clock.now_iso())])
+    return True
 
 
 def _write_page(tenant_id: str, batch: ReminderBatch, request: dict[str, Any],
@@ -220,6 +246,8 @@ def close_finished(tenant_id: str) -> int:
     """Mark running batches whose every reminder reached a final state as ``done`` (the scheduler)."""
     closed = 0
     for batch in ReminderBatch.query(tenant_id, filter_condition=ReminderBatch.status == "running"):
+        if _resume_if_stalled(batch):
+            continue
         finished = int(batch.sent or 0) + int(batch.failed or 0) + int(batch.skipped or 0)
         if batch.expanded and finished >= int(batch.total or 0):
             batch.update(actions=[ReminderBatch.status.set("done"), ReminderBatch.finished_at.set(clock.now_iso())],

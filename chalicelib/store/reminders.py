@@ -104,6 +104,10 @@ class ReminderBatch(Model):
     total = NumberAttribute(default=0)
     created = NumberAttribute(default=0)  # reminders written so far by the expander
     expanded = UnicodeAttribute(null=True)  # set when the expander has walked every customer
+    # The page the expander is to do next ("" = the first) and when it last moved: a duplicate of an
+    # older expand message finds the cursor moved on and stops, so the page chain never forks.
+    expand_cursor = UnicodeAttribute(null=True)
+    expand_at = UnicodeAttribute(null=True)
     queued = NumberAttribute(default=0)
     sent = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
