@@ -49,6 +49,7 @@ class RouteSpec:
     admin: bool
     extra_statuses: tuple[int, ...] = ()
     auth: str = "key"
+    html: bool = False  # a page for people: text/html for its answer and its own error pages
 
 
 ROUTES: list[RouteSpec] = []
@@ -196,7 +197,7 @@ def endpoint(bp: Blueprint, method: str, path: str, *, summary: str, tag: str,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | None = None, status: int = 200, public: bool = False,
              admin: bool = False, idempotent: bool = False, extra_statuses: tuple[int, ...] = (),
-             auth: Literal["key", "key_or_signature"] = "key",
+             auth: Literal["key", "key_or_signature"] = "key", html: bool = False,
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``view(call, **path_params)`` as a route, with all the shared handling around it.
 
@@ -207,7 +208,7 @@ def endpoint(bp: Blueprint, method: str, path: str, *, summary: str, tag: str,
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         ROUTES.append(RouteSpec(method, path, summary, tag, body, query, response, status, public,
-                                idempotent, admin, extra_statuses, auth_mode))
+                                idempotent, admin, extra_statuses, auth_mode, html))
 
         def handler(**params: str) -> Response:
             request = bp.current_request

@@ -70,7 +70,10 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": _input_schema(spec.body, components)}}}
     ok: dict[str, Any] = {"description": "OK"}
-    if spec.response is not None:
+    html = {"text/html": {"schema": {"type": "string"}}}
+    if spec.html:
+        ok["content"] = html
+    elif spec.response is not None:
         ok["content"] = {"application/json": {"schema": _schema(spec.response, components)}}
     responses: dict[str, Any] = {str(spec.status): ok}
     statuses = {500, *spec.extra_statuses}
@@ -83,8 +86,10 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     if spec.query is not None:
         statuses.update({400, 422})
     for status in sorted(statuses):
-        responses[str(status)] = {"description": _STATUS_TEXT.get(status, "Error"), "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        # A page's own refusals (404, 410) are pages too; a 500 is problem+json like everywhere else.
+        content = html if spec.html and status < 500 else problem
+        responses[str(status)] = {"description": _STATUS_TEXT.get(status, "Error"), "content": content}
     operation["responses"] = responses
     if not spec.public:
         operation["security"] = [{"adminKey": []}] if spec.admin else [{"apiKey": []}]

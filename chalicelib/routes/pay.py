@@ -27,6 +27,6 @@ def html_response(page: pay_page.PayPage) -> Response:
 
 
 @endpoint(bp, "GET", "/pay/{token}", summary="Pay page (Thanh toán ngay): HTML for a reminder's pay link",
-          tag="Pay page", public=True, extra_statuses=(410,))
+          tag="Pay page", public=True, html=True, extra_statuses=(410,))
 def pay(call: Call, token: str) -> Response:
     return html_response(pay_page.page(token))
