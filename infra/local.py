@@ -137,7 +137,7 @@ def not_found_handler() -> type:
 def start_api(host: str, port: int) -> tuple[Any, threading.Thread]:
     """Serve ``app.py``'s app the way ``chalice local`` does (threaded, one request context per thread)."""
     from chalice.config import Config
-    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
+    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
     from app import app
 
@@ -146,7 +146,13 @@ def start_api(host: str, port: int) -> tuple[Any, threading.Thread]:
     # As chalice.local.create_local_server: give the app a thread-local current_request.
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
-    server = LocalDevServer(app, config, host, port, handler_cls=not_found_handler())
+    class Server(ThreadedHTTPServer):
+        # socketserver listens with a backlog of 5: twenty clients connecting at once on a busy machine
+        # get their connections reset. A front end or a load test deserves a real queue.
+        request_queue_size = 128
+        daemon_threads = True
+
+    server = LocalDevServer(app, config, host, port, handler_cls=not_found_handler(), server_cls=Server)
     thread = threading.Thread(target=server.server.serve_forever, name="nhacno-api", daemon=True)
     thread.start()
     return server, thread
