@@ -15,16 +15,11 @@ _STATUS_TEXT = {400: "Malformed request", 401: "Missing or unknown API key", 404
                 422: "Validation failed", 429: "Rate limited", 500: "Server error"}
 
 
-def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
-    components.update(schema.pop("$defs", {}))
-    name = _name(model)
-    components[name] = schema
-    return {"$ref": f"#/components/schemas/{name}"}
+def _schema(model: type[BaseModel], components: dict[str, Any], *, mode: str = "serialization") -> dict[str, Any]:
+    """A ``$ref`` to ``model``'s schema, which goes into ``components`` with the schemas it refers to.
 
-
-def _input_schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
+    Request bodies use the validation schema (what we accept), responses the serialization one."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)  # type: ignore[arg-type]
     components.update(schema.pop("$defs", {}))
     name = _name(model)
     components[name] = schema
@@ -68,7 +63,7 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         operation["parameters"] = parameters
     if spec.body is not None:
         operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": _input_schema(spec.body, components)}}}
+            "application/json": {"schema": _schema(spec.body, components, mode="validation")}}}
     ok: dict[str, Any] = {"description": "OK"}
     html = {"text/html": {"schema": {"type": "string"}}}
     if spec.html:
