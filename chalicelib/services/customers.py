@@ -39,7 +39,7 @@ def _search_keys(customer: Customer) -> None:
 def create(tenant_id: str, data: CustomerIn) -> Customer:
     now = clock.now_iso()
     customer = Customer(tenant_id, ids.new_id("cus"), created_at=now, updated_at=now, **data.model_dump())
-    customer.emails = _unique_emails(data.emails)
+    customer.emails = unique_emails(data.emails)
     _search_keys(customer)
     try:
         with transaction() as tx:
@@ -63,7 +63,7 @@ def update(tenant_id: str, customer_id: str, patch: CustomerPatch) -> Customer:
         customer = get(tenant_id, customer_id)
         old_code, version = customer.code, customer.version
         for name, value in changes.items():
-            setattr(customer, name, _unique_emails(value) if name == "emails" else value)
+            setattr(customer, name, unique_emails(value) if name == "emails" else value)
         _search_keys(customer)
         customer.updated_at = clock.now_iso()
         customer.version = version + 1
@@ -138,7 +138,8 @@ def add_credit(tx: Any, tenant_id: str, customer_id: str, amount: int) -> None:
               condition=Customer.customer_id.exists())
 
 
-def _unique_emails(emails: list[str]) -> list[str]:
+def unique_emails(emails: list[str]) -> list[str]:
+    """Addresses in their first spelling, each once whatever its case."""
     seen: dict[str, str] = {}
     for email in emails:
         seen.setdefault(email.lower(), email)

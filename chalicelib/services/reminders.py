@@ -58,10 +58,7 @@ class Composition:
 
 
 def recipients(customer_emails: list[str], extra: list[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for email in [*customer_emails, *extra]:
-        seen.setdefault(email.lower(), email)
-    return list(seen.values())
+    return customers.unique_emails([*customer_emails, *extra])
 
 
 def compose(tenant_id: str, customer: Customer, choices: ReminderChoices, *, memo: str | None,
