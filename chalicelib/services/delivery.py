@@ -167,22 +167,22 @@ def _recipients(reminder: Reminder, customer: Customer | None) -> list[str]:
 def deliver(tenant_id: str, reminder: Reminder, customer: Customer | None, invoices_by_id: dict[str, Invoice],
             suppressed: set[str]) -> Outcome:
     if customer is None:
-        return _final(reminder, "failed", "The customer was deleted before the reminder could be sent.")
+        return final_outcome(reminder, "failed", "The customer was deleted before the reminder could be sent.")
     if customer.reminders_paused and reminder.source in ("batch", "auto"):
-        return _final(reminder, "skipped", "Reminders are paused for this customer.")
+        return final_outcome(reminder, "skipped", "Reminders are paused for this customer.")
     wanted = list(reminder.invoice_ids or customer.open_invoice_ids or [])
     still_open = [i for i in wanted if i in invoices_by_id and invoices.outstanding(invoices_by_id[i]) > 0
                   and invoices_by_id[i].customer_id == customer.customer_id]
     if not still_open:
-        return _final(reminder, "skipped", "Nothing is outstanding on the reminded invoices any more.")
+        return final_outcome(reminder, "skipped", "Nothing is outstanding on the reminded invoices any more.")
     owed = sum(invoices.outstanding(invoices_by_id[i]) for i in still_open)
     amount = min(int(reminder.amount), owed) if reminder.amount else owed
     candidates = _recipients(reminder, customer)
     if not candidates:
-        return _final(reminder, "skipped", "The customer has no email address.")
+        return final_outcome(reminder, "skipped", "The customer has no email address.")
     to = [email for email in candidates if email.lower() not in suppressed]
     if not to:
-        return _final(reminder, "suppressed", "Every recipient is on the suppression list.")
+        return final_outcome(reminder, "suppressed", "Every recipient is on the suppression list.")
     choices = ReminderChoices.model_construct(
         template_id=reminder.template_id, sender=reminder.sender,
         extra_recipients=list(reminder.extra_recipients or []),
@@ -191,7 +191,7 @@ def deliver(tenant_id: str, reminder: Reminder, customer: Customer | None, invoi
         c = reminders.compose(tenant_id, customer, choices, memo=reminder.payment_memo,
                               chosen={i: invoices_by_id[i] for i in still_open})
     except errors.NhacnoError as exc:
-        return _final(reminder, "failed", f"The reminder could not be composed: {exc}")
+        return final_outcome(reminder, "failed", f"The reminder could not be composed: {exc}")
     c.to = to
     qr = reminders.qr_payload(c)
     out = reminders.render(c, pay_url=pay_links.url_for(tenant_id, reminder.reminder_id),
@@ -211,18 +211,19 @@ def deliver(tenant_id: str, reminder: Reminder, customer: Customer | None, invoi
         message_id = mailer.send(email)
     except mailer.SendFailed as exc:
         if exc.unknown:
-            return _final(reminder, "unknown", f"The send's outcome is unknown: {exc}", content)
+            return final_outcome(reminder, "unknown", f"The send's outcome is unknown: {exc}", content)
         if exc.retryable and int(reminder.attempts or 0) < settings.max_send_attempts:
             return _retry(reminder, str(exc))
-        return _final(reminder, "failed", str(exc), content)
+        return final_outcome(reminder, "failed", str(exc), content)
     now = clock.now_iso()
-    outcome = _final(reminder, "sent", None, content)
+    outcome = final_outcome(reminder, "sent", None, content)
     outcome.actions += [Reminder.sent_at.set(now), Reminder.ses_message_id.set(message_id)]
     outcome.reminded = True
     return outcome
 
 
-def _final(reminder: Reminder, status: str, reason: str | None, content: list[Any] | None = None) -> Outcome:
+def final_outcome(reminder: Reminder, status: str, reason: str | None, content: list[Any] | None = None) -> Outcome:
+    """A final state for a reminder: out of the pending index, with its reason."""
     actions = [*(content or []), Reminder.status.set(status), Reminder.pending_at.remove(),
                Reminder.next_attempt_at.remove(), Reminder.updated_at.set(clock.now_iso())]
     if reason:

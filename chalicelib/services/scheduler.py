@@ -81,10 +81,7 @@ def settle_pending(tenant_id: str) -> dict[str, int]:
 
 def _finish(reminder: Reminder, status: str, reason: str, condition: Any) -> int:
     """Move one reminder to a final state with its batch's counter, or nothing if it moved meanwhile."""
-    actions = [Reminder.status.set(status), Reminder.last_error.set(reason), Reminder.pending_at.remove(),
-               Reminder.updated_at.set(clock.now_iso())]
-    if status != "unknown":
-        actions.append(Reminder.next_attempt_at.remove())
+    actions = delivery.final_outcome(reminder, status, reason).actions
     try:
         with transaction() as tx:
             tx.update(reminder, actions, condition=condition & (Reminder.status == reminder.status))
